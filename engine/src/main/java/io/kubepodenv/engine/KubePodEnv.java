@@ -1,0 +1,217 @@
+package io.kubepodenv.engine;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubepodenv.engine.cluster.EnvironmentApplier;
+import io.kubepodenv.engine.cluster.EnvironmentDeleter;
+import io.kubepodenv.engine.cluster.EnvironmentLookup;
+import io.kubepodenv.engine.cluster.ReadinessWaiter;
+import io.kubepodenv.engine.naming.InstanceIds;
+import io.kubepodenv.engine.naming.ObjectLabels;
+import io.kubepodenv.engine.template.EnvironmentTemplate;
+import io.kubepodenv.engine.template.Manifest;
+import io.kubepodenv.engine.template.TemplateRenderer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The engine: provisions, finds, lists and deletes environments (a Docker server in a StatefulSet, rendered from a
+ * template) in one namespace of one cluster. One instance serves any number of calls, from any number of threads.
+ */
+public final class KubePodEnv {
+    private final KubernetesClient client;
+    private final Options options;
+    private final Clock clock;
+    private final InstanceIds ids;
+    private final EnvironmentTemplate template;
+
+    public KubePodEnv(KubernetesClient client, Options options) {
+        this(client, options, Clock.systemUTC(), new InstanceIds());
+    }
+
+    public KubePodEnv(KubernetesClient client, Options options, Clock clock, InstanceIds ids) {
+        this.client = client;
+        this.options = options;
+        this.clock = clock;
+        this.ids = ids;
+        this.template = new EnvironmentTemplate(new TemplateRenderer());
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /**
+     * Renders and validates what {@code up} would apply for {@code key}, without a cluster. The creation-time
+     * annotation, set when objects are applied, is left out.
+     *
+     * @param instanceId the id to render with (for reproducible output); empty: a new random id
+     * @throws InvalidInputException when the template or the id is invalid
+     */
+    public static Manifest render(Options options, EnvironmentKey key, Optional<String> instanceId) {
+        String id = instanceId.orElseGet(() -> new InstanceIds().generate(key.value()));
+        if (!InstanceIds.isValid(id)) {
+            throw new InvalidInputException("id: '" + id + "' is not a valid instance id (lower-case letters, digits "
+                + "and '-', starting with a letter, at most " + InstanceIds.MAX_LENGTH + ")");
+        }
+        return new EnvironmentTemplate(new TemplateRenderer()).build(options, key, id, null, Map.of());
+    }
+
+    /** Provisions (or reuses) the environment of {@code key} and waits until it is ready. */
+    public ReadyEnvironment up(EnvironmentKey key, ProgressListener listener) {
+        return up(key, Map.of(), listener);
+    }
+
+    /**
+     * Provisions (or reuses) the environment of {@code key} and waits until its Docker server's pod is ready.
+     *
+     * <p>The template is rendered and validated before anything is sent to the cluster. An environment of the same
+     * key whose template is unchanged is reused as it is; one whose template changed is deleted and replaced (its
+     * volume's data is lost, and the output says so). A new environment that fails to apply or to become ready is
+     * deleted again unless {@link Options#keepOnFailure()}.
+     *
+     * @param attributes caller metadata recorded as annotations (e.g. the pull request's URL); names are
+     *     lower-case letters, digits and '-'
+     * @throws InvalidInputException for a bad template or attributes (nothing was sent to the cluster)
+     * @throws EnvironmentFailedException when the cluster refuses or the environment does not become ready in time
+     */
+    public ReadyEnvironment up(EnvironmentKey key, Map<String, String> attributes, ProgressListener listener) {
+        long started = System.nanoTime();
+        checkAttributes(attributes);
+        String id = ids.generate(key.value());
+        listener.progress("rendering template (" + options.template().origin() + ")");
+        Manifest manifest = template.build(options, key, id, Instant.now(clock).toString(), attributes);
+        EnvironmentLookup lookup = new EnvironmentLookup(client, options.namespace());
+        List<Environment> existing = lookup.findAll(key);
+        ReadinessWaiter waiter = new ReadinessWaiter(client, options.namespace());
+        if (!existing.isEmpty()) {
+            Environment current = existing.get(0);
+            Manifest again = template.build(options, key, current.id(), null, attributes);
+            for (Environment stale : existing.subList(1, existing.size())) {
+                listener.warning("deleting an older environment of the same key: " + stale.id());
+                deleteInstance(stale.id(), stale.kinds(), listener);
+            }
+            if (again.templateHash().equals(current.templateHash())) {
+                listener.progress("reusing environment " + current.id() + " (template unchanged)");
+                String pod = waiter.await(current.dockerHost(), current.id(), options.readyTimeout(), listener);
+                listener.progress("ready: pod " + pod);
+                return new ReadyEnvironment(withReady(current), pod, true, since(started));
+            }
+            listener.progress("template changed (" + shortHash(current.templateHash()) + " -> "
+                + shortHash(again.templateHash()) + "): replacing environment " + current.id()
+                + "; the data on its volume is discarded");
+            deleteInstance(current.id(), current.kinds(), listener);
+        }
+        listener.progress("creating environment " + id + " in namespace " + options.namespace() + " ("
+            + manifest.objects().size() + " objects, " + (options.serverSideApply() ? "server-side apply"
+                : "create or update") + ")");
+        try {
+            new EnvironmentApplier(client, options).apply(manifest, listener);
+            listener.progress("waiting for StatefulSet " + manifest.dockerHost().name() + " to be ready (timeout "
+                + Durations.format(options.readyTimeout()) + ")");
+            String pod = waiter.await(manifest.dockerHost().name(), id, options.readyTimeout(), listener);
+            listener.progress("ready: pod " + pod);
+            Environment environment = new Environment(key, id, options.namespace(), manifest.dockerHost().name(),
+                manifest.templateHash(), Optional.of(Instant.now(clock)), true, manifest.kinds(), options.owner());
+            return new ReadyEnvironment(environment, pod, false, since(started));
+        } catch (RuntimeException e) {
+            throw cleanUpAfterFailure(id, manifest.kinds(), e, listener);
+        }
+    }
+
+    /** The newest environment of {@code key}, if there is one. */
+    public Optional<Environment> find(EnvironmentKey key) {
+        return new EnvironmentLookup(client, options.namespace()).find(key);
+    }
+
+    /** Every environment in the namespace, newest first. */
+    public List<Environment> list() {
+        return new EnvironmentLookup(client, options.namespace()).listAll();
+    }
+
+    /**
+     * Deletes every object of the environment of {@code key}, claims included. Deleting an environment that does
+     * not exist succeeds (the result says nothing was found).
+     *
+     * @param wait wait (at most {@link Options#deleteTimeout()}) until every object and pod is gone
+     */
+    public EnvironmentDeleter.Result down(EnvironmentKey key, boolean wait, ProgressListener listener) {
+        Set<String> kinds = new LinkedHashSet<>();
+        List<Environment> existing = new EnvironmentLookup(client, options.namespace()).findAll(key);
+        existing.forEach(e -> kinds.addAll(e.kinds()));
+        kinds.addAll(currentTemplateKinds(key));
+        EnvironmentDeleter.Result result = new EnvironmentDeleter(client, options.namespace())
+            .delete(Map.of(ObjectLabels.KEY_HASH, key.hash()), kinds, wait, options.deleteTimeout(), listener);
+        if (result.deleted().isEmpty()) {
+            listener.progress("no environment for key '" + key + "' in namespace " + options.namespace()
+                + ": nothing to delete");
+        }
+        return result;
+    }
+
+    private List<String> currentTemplateKinds(EnvironmentKey key) {
+        try {
+            return template.build(options, key, ids.generate(key.value()), null, Map.of()).kinds();
+        } catch (InvalidInputException e) {
+            return List.of();
+        }
+    }
+
+    private void deleteInstance(String id, List<String> kinds, ProgressListener listener) {
+        new EnvironmentDeleter(client, options.namespace())
+            .delete(Map.of(ObjectLabels.INSTANCE, id), kinds, false, options.deleteTimeout(), listener);
+    }
+
+    private RuntimeException cleanUpAfterFailure(String id, List<String> kinds, RuntimeException failure,
+        ProgressListener listener) {
+        if (options.keepOnFailure()) {
+            listener.warning("keeping the failed environment " + id + " for inspection (keep-on-failure); delete it "
+                + "with 'kpe down'");
+            return failure;
+        }
+        try {
+            listener.progress("deleting the failed environment " + id);
+            deleteInstance(id, kinds, listener);
+        } catch (RuntimeException cleanup) {
+            failure.addSuppressed(cleanup);
+            listener.warning("could not delete the failed environment " + id + ": " + cleanup.getMessage());
+        }
+        return failure;
+    }
+
+    private static void checkAttributes(Map<String, String> attributes) {
+        for (Map.Entry<String, String> e : attributes.entrySet()) {
+            if (!e.getKey().matches("[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?")) {
+                throw new InvalidInputException("attribute name '" + e.getKey() + "': lower-case letters, digits and "
+                    + "'-', at most 42");
+            }
+            if (e.getValue() == null || e.getValue().length() > 4096) {
+                throw new InvalidInputException("attribute " + e.getKey() + ": a value of at most 4096 characters");
+            }
+        }
+    }
+
+    private static Environment withReady(Environment e) {
+        return new Environment(e.key(), e.id(), e.namespace(), e.dockerHost(), e.templateHash(), e.createdAt(), true,
+            e.kinds(), e.owner());
+    }
+
+    private static String shortHash(String hash) {
+        int colon = hash.indexOf(':');
+        String hex = colon >= 0 ? hash.substring(colon + 1) : hash;
+        return hex.length() > 12 ? hex.substring(0, 12) : hex;
+    }
+
+    private static Duration since(long startedNanos) {
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+}

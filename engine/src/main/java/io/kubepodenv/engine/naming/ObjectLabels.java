@@ -1,0 +1,35 @@
+package io.kubepodenv.engine.naming;
+
+/** The label and annotation names the engine writes on every object it creates, and reads to find them again. */
+public final class ObjectLabels {
+    public static final String PREFIX = "kube-pod-env.io/";
+
+    /** Label {@code app.kubernetes.io/managed-by}; its value is {@link #MANAGED_BY_VALUE}. */
+    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String MANAGED_BY_VALUE = "kube-pod-env";
+    /** Label carrying the instance id. */
+    public static final String INSTANCE = PREFIX + "instance";
+    /** Label carrying the sanitised, readable environment key. */
+    public static final String KEY = PREFIX + "key";
+    /** Label carrying {@link io.kubepodenv.engine.EnvironmentKey#hash()}: what lookups select on. */
+    public static final String KEY_HASH = PREFIX + "key-hash";
+    /** Label set by the template on exactly one StatefulSet: the one that runs the Docker server. */
+    public static final String COMPONENT = "app.kubernetes.io/component";
+    public static final String DOCKER_HOST_COMPONENT = "docker-host";
+    /** Label naming who owns the environment (a Jenkins controller, or {@code kpe}); optional. */
+    public static final String OWNER = PREFIX + "owner";
+
+    /** Annotation with the whole, unshortened environment key. */
+    public static final String KEY_ANNOTATION = PREFIX + "key";
+    /** Annotation with the hash of the rendered template. */
+    public static final String TEMPLATE_HASH = PREFIX + "template-hash";
+    /** Annotation with the creation time (ISO-8601 instant). */
+    public static final String CREATED_AT = PREFIX + "created-at";
+    /** Annotation, on the docker-host StatefulSet, listing every kind the template created. */
+    public static final String KINDS = PREFIX + "kinds";
+    /** Prefix of caller-supplied annotations (owner's metadata such as the pull request's URL). */
+    public static final String ATTRIBUTE_PREFIX = PREFIX + "attr-";
+
+    private ObjectLabels() {
+    }
+}

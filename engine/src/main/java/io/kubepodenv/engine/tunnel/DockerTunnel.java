@@ -1,0 +1,265 @@
+package io.kubepodenv.engine.tunnel;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A local listener that forwards every accepted connection to the Docker port of the environment's current Ready pod
+ * through the Kubernetes API's port-forward, one websocket per connection.
+ *
+ * <p>{@link #open} returns only after {@code GET /_ping} through the tunnel has answered {@code OK}. Each new
+ * connection asks the {@link PodLocator} again, so a replaced pod is followed without the caller doing anything; a
+ * connection that breaks fails alone; when no pod can be reached the client gets an immediate Docker API error that
+ * says why, never a hang. {@link #close()} ends the listener and every open connection and returns once their threads
+ * have ended.
+ *
+ * <p>Self-contained on purpose (a client, a namespace, a locator, options) so that it can run wherever a build's
+ * commands run, e.g. on a Jenkins agent.
+ */
+public final class DockerTunnel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DockerTunnel.class);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final PodLocator locator;
+    private final TunnelOptions options;
+    private final ServerSocketChannel server;
+    private final InetSocketAddress address;
+    private final String threadPrefix;
+    private final Thread acceptor;
+    private final Set<PortForwardConnection> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
+    private final AtomicLong connectionIds = new AtomicLong();
+    private final AtomicLong accepted = new AtomicLong();
+
+    private DockerTunnel(KubernetesClient client, String namespace, PodLocator locator, TunnelOptions options)
+            throws IOException {
+        this.client = client;
+        this.namespace = namespace;
+        this.locator = locator;
+        this.options = options;
+        this.server = ServerSocketChannel.open();
+        try {
+            server.bind(new InetSocketAddress(options.bindAddress(), options.port()), 64);
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
+        this.address = (InetSocketAddress) server.getLocalAddress();
+        this.threadPrefix = "kpe-tunnel-" + address.getPort();
+        this.acceptor = new Thread(this::acceptLoop, threadPrefix + "-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /**
+     * Opens a tunnel and waits until the Docker server answers {@code GET /_ping} through it.
+     *
+     * @param client    the Kubernetes client whose HTTP client (and so credentials) carries the port-forward
+     * @param namespace the namespace of the pod
+     * @param locator   finds the pod to forward to, asked once per connection
+     * @param options   listen address and port, timeouts; see {@link TunnelOptions#defaults()}
+     * @throws TunnelException if the address cannot be bound or the ping does not answer within the ping timeout;
+     *                         the message says which and includes the last error seen
+     */
+    public static DockerTunnel open(KubernetesClient client, String namespace, PodLocator locator,
+            TunnelOptions options) {
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(locator, "locator");
+        Objects.requireNonNull(options, "options");
+        DockerTunnel tunnel;
+        try {
+            tunnel = new DockerTunnel(client, namespace, locator, options);
+        } catch (IOException e) {
+            throw new TunnelException("cannot listen on " + options.bindAddress().getHostAddress() + ":"
+                    + options.port() + " for the Docker tunnel: " + e.getMessage(), e);
+        }
+        try {
+            tunnel.awaitPing(options.pingTimeout());
+            return tunnel;
+        } catch (RuntimeException e) {
+            tunnel.close();
+            throw e;
+        }
+    }
+
+    /** Same as {@link #open(KubernetesClient, String, PodLocator, TunnelOptions)} with default options. */
+    public static DockerTunnel open(KubernetesClient client, String namespace, PodLocator locator) {
+        return open(client, namespace, locator, TunnelOptions.defaults());
+    }
+
+    /** The local port the tunnel listens on. */
+    public int port() {
+        return address.getPort();
+    }
+
+    /** The local address the tunnel listens on. */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** The value for {@code DOCKER_HOST}, e.g. {@code tcp://127.0.0.1:41234}. */
+    public String dockerHost() {
+        InetAddress a = address.getAddress();
+        String host = a instanceof Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
+        return "tcp://" + host + ":" + address.getPort();
+    }
+
+    /** Connections currently open through the tunnel. */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    /** Connections accepted since the tunnel opened (the ping included). */
+    public long acceptedConnections() {
+        return accepted.get();
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /**
+     * Pings the Docker server through the tunnel, retrying until it answers or the timeout passes.
+     *
+     * @throws TunnelException with the last failure when it does not answer in time
+     */
+    public void awaitPing(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long backoffMs = 100;
+        String lastError = "no attempt made";
+        int attempts = 0;
+        while (true) {
+            long leftNanos = deadline - System.nanoTime();
+            if (leftNanos <= 0 || closed.get()) {
+                break;
+            }
+            attempts++;
+            Duration attemptTimeout = Duration.ofNanos(Math.min(leftNanos, TimeUnit.SECONDS.toNanos(10)));
+            try {
+                DockerPing.ping(address, attemptTimeout);
+                return;
+            } catch (IOException e) {
+                lastError = e.getMessage();
+                LOG.debug("ping through {} failed (attempt {}): {}", dockerHost(), attempts, lastError);
+            }
+            long waitMs = Math.min(backoffMs, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            backoffMs = Math.min(backoffMs * 2, 2000);
+            try {
+                if (waitMs > 0 && closedLatch.await(waitMs, TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TunnelException("interrupted while waiting for the Docker server of "
+                        + locator.describe() + " to answer");
+            }
+        }
+        if (closed.get()) {
+            throw new TunnelException("the tunnel was closed while waiting for the Docker server of "
+                    + locator.describe());
+        }
+        throw new TunnelException("the Docker server of " + locator.describe() + " (namespace " + namespace
+                + ", port " + options.remotePort() + ") did not answer GET /_ping through the tunnel within "
+                + timeout.toSeconds() + " s (" + attempts + " attempts); last error: " + lastError);
+    }
+
+    private void acceptLoop() {
+        while (!closed.get()) {
+            SocketChannel socket;
+            try {
+                socket = server.accept();
+            } catch (ClosedChannelException e) {
+                break;
+            } catch (IOException e) {
+                if (!closed.get()) {
+                    options.listener().warning("the Docker tunnel on " + dockerHost() + " stopped accepting: "
+                            + e.getMessage());
+                    close();
+                }
+                break;
+            }
+            accepted.incrementAndGet();
+            try {
+                socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            } catch (IOException e) {
+                LOG.debug("TCP_NODELAY: {}", e.toString());
+            }
+            long id = connectionIds.incrementAndGet();
+            PortForwardConnection[] self = new PortForwardConnection[1];
+            PortForwardConnection connection = new PortForwardConnection(client, namespace, locator, options, socket,
+                    threadPrefix + "-c" + id, () -> connections.remove(self[0]));
+            self[0] = connection;
+            connections.add(connection);
+            if (closed.get()) {
+                connection.close();
+                break;
+            }
+            connection.start();
+        }
+    }
+
+    /**
+     * Stops listening, closes every open connection and waits (up to 10 s) for the tunnel's threads to end.
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closedLatch.countDown();
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.debug("closing the listener: {}", e.toString());
+        }
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        boolean interrupted = false;
+        try {
+            TimeUnit.NANOSECONDS.timedJoin(acceptor, Math.max(1, deadline - System.nanoTime()));
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        List<PortForwardConnection> open = List.copyOf(connections);
+        open.forEach(PortForwardConnection::close);
+        for (PortForwardConnection c : open) {
+            try {
+                if (!c.awaitThreads(deadline)) {
+                    LOG.warn("a tunnel connection's threads did not end within {} s", CLOSE_WAIT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DockerTunnel[" + dockerHost() + " -> " + locator.describe() + ":" + options.remotePort() + "]";
+    }
+}

@@ -1,0 +1,116 @@
+package io.kubepodenv.engine.tunnel;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Locates the Ready pod of a StatefulSet: lists the pods matching the StatefulSet's selector and picks the Ready one
+ * with the lowest ordinal that is not being deleted.
+ */
+public final class StatefulSetPodLocator implements PodLocator {
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String statefulSet;
+
+    public StatefulSetPodLocator(KubernetesClient client, String namespace, String statefulSet) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.namespace = Objects.requireNonNull(namespace, "namespace");
+        this.statefulSet = Objects.requireNonNull(statefulSet, "statefulSet");
+    }
+
+    @Override
+    public String readyPod() {
+        List<Pod> pods;
+        try {
+            StatefulSet set = client.apps().statefulSets().inNamespace(namespace).withName(statefulSet).get();
+            if (set == null) {
+                throw new NoReadyPodException(describe() + " does not exist (was the environment deleted?)");
+            }
+            if (set.getSpec() == null || set.getSpec().getSelector() == null) {
+                throw new NoReadyPodException(describe() + " has no pod selector");
+            }
+            pods = client.pods().inNamespace(namespace).withLabelSelector(set.getSpec().getSelector()).list().getItems();
+        } catch (KubernetesClientException e) {
+            throw new TunnelException("cannot look up the pods of " + describe() + ": HTTP " + e.getCode() + " "
+                    + Objects.toString(e.getStatus() == null ? null : e.getStatus().getMessage(), e.getMessage()), e);
+        }
+        List<Pod> owned = new ArrayList<>(pods);
+        owned.sort(Comparator.comparingInt(this::ordinal).thenComparing(p -> p.getMetadata().getName()));
+        for (Pod pod : owned) {
+            if (isReady(pod)) {
+                return pod.getMetadata().getName();
+            }
+        }
+        if (owned.isEmpty()) {
+            throw new NoReadyPodException(describe() + " has no pods");
+        }
+        List<String> states = new ArrayList<>();
+        for (Pod pod : owned) {
+            states.add(pod.getMetadata().getName() + " " + state(pod));
+        }
+        throw new NoReadyPodException(describe() + " has no Ready pod: " + String.join(", ", states));
+    }
+
+    @Override
+    public String describe() {
+        return "StatefulSet " + namespace + "/" + statefulSet;
+    }
+
+    static boolean isReady(Pod pod) {
+        if (pod.getMetadata().getDeletionTimestamp() != null || pod.getStatus() == null) {
+            return false;
+        }
+        if (!"Running".equals(pod.getStatus().getPhase())) {
+            return false;
+        }
+        List<PodCondition> conditions = pod.getStatus().getConditions();
+        return conditions != null && conditions.stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    private static String state(Pod pod) {
+        if (pod.getMetadata().getDeletionTimestamp() != null) {
+            return "is being deleted";
+        }
+        if (pod.getStatus() == null || pod.getStatus().getPhase() == null) {
+            return "has no status yet";
+        }
+        StringBuilder s = new StringBuilder("is ").append(pod.getStatus().getPhase());
+        List<ContainerStatus> containers = pod.getStatus().getContainerStatuses();
+        if (containers != null) {
+            for (ContainerStatus c : containers) {
+                if (c.getState() != null && c.getState().getWaiting() != null) {
+                    s.append(" (").append(c.getName()).append(": ").append(c.getState().getWaiting().getReason())
+                            .append(')');
+                } else if (!Boolean.TRUE.equals(c.getReady())) {
+                    s.append(" (").append(c.getName()).append(": not ready)");
+                }
+            }
+        }
+        if ("Running".equals(pod.getStatus().getPhase()) && containers == null) {
+            s.append(", not Ready");
+        }
+        return s.toString();
+    }
+
+    private int ordinal(Pod pod) {
+        String name = pod.getMetadata().getName();
+        String prefix = statefulSet + "-";
+        if (name.startsWith(prefix)) {
+            try {
+                return Integer.parseInt(name.substring(prefix.length()));
+            } catch (NumberFormatException e) {
+                return Integer.MAX_VALUE;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+}

@@ -1,0 +1,120 @@
+package io.kubepodenv.engine.tunnel;
+
+import io.kubepodenv.engine.ProgressListener;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link DockerTunnel} listens and how long it waits.
+ *
+ * @param bindAddress       local address to listen on; loopback by default, never the wildcard unless asked for
+ * @param port              local port, 0 for one the operating system chooses
+ * @param remotePort        the pod's Docker port
+ * @param connectTimeout    bound on opening one port-forward websocket (handshake included)
+ * @param pingTimeout       bound on the {@code GET /_ping} check that {@link DockerTunnel#open} makes, retries included
+ * @param clientEofGrace    after the local client stops sending (half-close), how long the server may stay silent
+ *                          before the connection is closed: the port-forward protocol cannot carry a half-close
+ * @param sendStallTimeout  how long an upload may wait for the websocket to accept the next frame before the
+ *                          connection is failed
+ * @param maxFramePayload   bytes of data per websocket frame (plus one channel byte); see {@link #MAX_FRAME_PAYLOAD}
+ * @param receiveWindow     how many received frames may wait for the local client before reading pauses
+ * @param listener          where connection failures are reported (they also go to the client as a Docker error)
+ */
+public record TunnelOptions(
+        InetAddress bindAddress,
+        int port,
+        int remotePort,
+        Duration connectTimeout,
+        Duration pingTimeout,
+        Duration clientEofGrace,
+        Duration sendStallTimeout,
+        int maxFramePayload,
+        int receiveWindow,
+        ProgressListener listener) {
+
+    /** Docker's plain-TCP port, what docker:dind listens on without TLS. */
+    public static final int DOCKER_PORT = 2375;
+
+    /**
+     * Largest data payload per frame we send: 64 KiB frames in all, one byte of which is the channel. Kubernetes
+     * (the kubelet's golang.org/x/net/websocket reader) accepts messages up to 32 MiB; the fabric8 mock server
+     * (Vert.x) closes the websocket on frames over 64 KiB, which is the tighter bound and still big enough that
+     * per-frame costs stay small.
+     */
+    public static final int MAX_FRAME_PAYLOAD = 65536 - 1;
+
+    public TunnelOptions {
+        Objects.requireNonNull(bindAddress, "bindAddress");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(pingTimeout, "pingTimeout");
+        Objects.requireNonNull(clientEofGrace, "clientEofGrace");
+        Objects.requireNonNull(sendStallTimeout, "sendStallTimeout");
+        Objects.requireNonNull(listener, "listener");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0..65535, not " + port);
+        }
+        if (remotePort < 1 || remotePort > 65535) {
+            throw new IllegalArgumentException("remotePort must be 1..65535, not " + remotePort);
+        }
+        if (maxFramePayload < 1 || maxFramePayload > MAX_FRAME_PAYLOAD) {
+            throw new IllegalArgumentException("maxFramePayload must be 1.." + MAX_FRAME_PAYLOAD + ", not "
+                    + maxFramePayload);
+        }
+        if (receiveWindow < 1 || receiveWindow > 64) {
+            throw new IllegalArgumentException("receiveWindow must be 1..64, not " + receiveWindow);
+        }
+        requirePositive("connectTimeout", connectTimeout);
+        requirePositive("pingTimeout", pingTimeout);
+        requirePositive("clientEofGrace", clientEofGrace);
+        requirePositive("sendStallTimeout", sendStallTimeout);
+    }
+
+    /** Loopback, an OS-chosen port, Docker's port 2375, 10 s to connect, 60 s to answer the ping. */
+    public static TunnelOptions defaults() {
+        return new TunnelOptions(InetAddress.getLoopbackAddress(), 0, DOCKER_PORT, Duration.ofSeconds(10),
+                Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofMinutes(5), MAX_FRAME_PAYLOAD, 4,
+                ProgressListener.NONE);
+    }
+
+    public TunnelOptions withPort(int newPort) {
+        return new TunnelOptions(bindAddress, newPort, remotePort, connectTimeout, pingTimeout, clientEofGrace,
+                sendStallTimeout, maxFramePayload, receiveWindow, listener);
+    }
+
+    public TunnelOptions withBindAddress(InetAddress address) {
+        return new TunnelOptions(address, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
+                sendStallTimeout, maxFramePayload, receiveWindow, listener);
+    }
+
+    public TunnelOptions withRemotePort(int newRemotePort) {
+        return new TunnelOptions(bindAddress, port, newRemotePort, connectTimeout, pingTimeout, clientEofGrace,
+                sendStallTimeout, maxFramePayload, receiveWindow, listener);
+    }
+
+    public TunnelOptions withTimeouts(Duration connect, Duration ping) {
+        return new TunnelOptions(bindAddress, port, remotePort, connect, ping, clientEofGrace, sendStallTimeout,
+                maxFramePayload, receiveWindow, listener);
+    }
+
+    public TunnelOptions withClientEofGrace(Duration grace) {
+        return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, grace, sendStallTimeout,
+                maxFramePayload, receiveWindow, listener);
+    }
+
+    public TunnelOptions withMaxFramePayload(int payload) {
+        return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
+                sendStallTimeout, payload, receiveWindow, listener);
+    }
+
+    public TunnelOptions withListener(ProgressListener newListener) {
+        return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
+                sendStallTimeout, maxFramePayload, receiveWindow, newListener);
+    }
+
+    private static void requirePositive(String name, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, not " + d);
+        }
+    }
+}
