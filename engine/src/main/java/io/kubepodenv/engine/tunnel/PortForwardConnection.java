@@ -68,6 +68,13 @@ final class PortForwardConnection implements WebSocket.Listener {
     private volatile Thread upThread;
     private volatile Thread downThread;
 
+    private static final byte[] UPGRADE_HEADER = "\nupgrade:".getBytes(StandardCharsets.US_ASCII);
+    private static final int UPGRADE_SCAN_LIMIT = 16 * 1024;
+    // Only touched from the up thread.
+    private int scanned;
+    private int matched;
+    private boolean upgradeRequested;
+
     // Only touched from listener callbacks, which the websocket calls one at a time.
     private int dataPrefixToSkip = 2;
     private int errorPrefixToSkip = 2;
@@ -178,15 +185,21 @@ final class PortForwardConnection implements WebSocket.Listener {
                 frame.put(DATA);
                 int n = local.read(frame);
                 if (n < 0) {
-                    // The client half-closed (or closed). The protocol has no half-close, so let the pod's answer
-                    // drain and end the connection once the pod has been silent for a while.
-                    received.add(CLIENT_EOF);
+                    // The client half-closed or closed; the port-forward protocol cannot pass that on.
+                    // A hijacked Docker stream (attach, exec) half-closes its input and still expects the
+                    // output until the server ends it; any other connection is over once the pod goes quiet.
+                    if (!upgradeRequested) {
+                        received.add(CLIENT_EOF);
+                    }
                     return;
                 }
                 if (n == 0) {
                     continue;
                 }
                 frame.flip();
+                if (scanned < UPGRADE_SCAN_LIMIT) {
+                    scanForUpgrade(frame);
+                }
                 awaitSendQueueEmpty(ws);
                 if (!ws.send(frame)) {
                     // The JDK client refuses a second outstanding send; anything else means the socket is gone.
@@ -206,6 +219,23 @@ final class PortForwardConnection implements WebSocket.Listener {
         } catch (TunnelException e) {
             shutdown(e.getMessage());
         }
+    }
+
+    /**
+     * Looks for an {@code Upgrade:} header at the start of the connection: Docker's attach and exec requests ask to
+     * hijack the connection that way, and their clients half-close when their input ends.
+     */
+    private void scanForUpgrade(ByteBuffer frame) {
+        int end = Math.min(frame.limit(), frame.position() + UPGRADE_SCAN_LIMIT - scanned);
+        for (int i = frame.position(); i < end && !upgradeRequested; i++) {
+            byte b = frame.get(i);
+            byte lower = (byte) (b >= 'A' && b <= 'Z' ? b + 32 : b);
+            matched = lower == UPGRADE_HEADER[matched] ? matched + 1 : (lower == UPGRADE_HEADER[0] ? 1 : 0);
+            if (matched == UPGRADE_HEADER.length) {
+                upgradeRequested = true;
+            }
+        }
+        scanned += end - frame.position();
     }
 
     /**
