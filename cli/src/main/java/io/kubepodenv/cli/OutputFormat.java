@@ -1,0 +1,6 @@
+package io.kubepodenv.cli;
+
+/** How results are printed on standard output. */
+enum OutputFormat {
+    text, json
+}
