@@ -6,9 +6,12 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses the durations users type: {@code 90s}, {@code 10m}, {@code 1h30m}, {@code 600} (seconds), {@code PT10M}. */
+/**
+ * Parses the durations users type: {@code 90s}, {@code 10m}, {@code 1h30m}, {@code 7d}, {@code 600} (seconds),
+ * {@code PT10M}.
+ */
 public final class Durations {
-    private static final Pattern UNITS = Pattern.compile("(?:(\\d{1,6})h)?(?:(\\d{1,6})m)?(?:(\\d{1,7})s)?");
+    private static final Pattern UNITS = Pattern.compile("(?:(\\d{1,5})d)?(?:(\\d{1,6})h)?(?:(\\d{1,6})m)?(?:(\\d{1,7})s)?");
 
     private Durations() {
     }
@@ -31,13 +34,16 @@ public final class Durations {
         }
         long seconds = 0;
         if (m.group(1) != null) {
-            seconds += Long.parseLong(m.group(1)) * 3600;
+            seconds += Long.parseLong(m.group(1)) * 86400;
         }
         if (m.group(2) != null) {
-            seconds += Long.parseLong(m.group(2)) * 60;
+            seconds += Long.parseLong(m.group(2)) * 3600;
         }
         if (m.group(3) != null) {
-            seconds += Long.parseLong(m.group(3));
+            seconds += Long.parseLong(m.group(3)) * 60;
+        }
+        if (m.group(4) != null) {
+            seconds += Long.parseLong(m.group(4));
         }
         return Duration.ofSeconds(seconds);
     }
@@ -63,6 +69,6 @@ public final class Durations {
 
     private static InvalidInputException invalid(String option, String text) {
         return new InvalidInputException(option + ": '" + text
-            + "' is not a duration (examples: 90s, 10m, 1h30m, or a number of seconds)");
+            + "' is not a duration (examples: 90s, 10m, 1h30m, 7d, or a number of seconds)");
     }
 }

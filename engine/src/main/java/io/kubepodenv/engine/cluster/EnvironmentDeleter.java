@@ -59,6 +59,25 @@ public final class EnvironmentDeleter {
         ProgressListener listener) {
         Map<String, String> selector = new java.util.LinkedHashMap<>(labels);
         selector.put(ObjectLabels.MANAGED_BY, ObjectLabels.MANAGED_BY_VALUE);
+        return deleteMatching(selector, object -> true, kinds, wait, timeout, listener);
+    }
+
+    /**
+     * Deletes the objects of several environments at once: one list call per kind for all of them, then one delete
+     * call per object.
+     */
+    public Result deleteInstances(Set<String> instanceIds, Collection<String> kinds, boolean wait, Duration timeout,
+        ProgressListener listener) {
+        Map<String, String> selector = Map.of(ObjectLabels.MANAGED_BY, ObjectLabels.MANAGED_BY_VALUE);
+        return deleteMatching(selector, object -> {
+            Map<String, String> objectLabels = object.getMetadata().getLabels();
+            return objectLabels != null && instanceIds.contains(objectLabels.get(ObjectLabels.INSTANCE));
+        }, kinds, wait, timeout, listener);
+    }
+
+    private Result deleteMatching(Map<String, String> selector,
+        java.util.function.Predicate<GenericKubernetesResource> filter, Collection<String> kinds, boolean wait,
+        Duration timeout, ProgressListener listener) {
         List<String> ordered = order(kinds);
         List<GenericKubernetesResource> found = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
@@ -67,8 +86,8 @@ public final class EnvironmentDeleter {
             String apiVersion = kind.substring(0, slash);
             String kindName = kind.substring(slash + 1);
             try {
-                found.addAll(client.genericKubernetesResources(apiVersion, kindName).inNamespace(namespace)
-                    .withLabels(selector).list().getItems());
+                client.genericKubernetesResources(apiVersion, kindName).inNamespace(namespace)
+                    .withLabels(selector).list().getItems().stream().filter(filter).forEach(found::add);
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404 || e.getCode() == 0 && isUnknownKind(e)) {
                     skipped.add(kind);
@@ -95,13 +114,13 @@ public final class EnvironmentDeleter {
             listener.progress("deleted " + what);
         }
         if (wait) {
-            awaitGone(found, selector, timeout, listener);
+            awaitGone(found, selector, filter, timeout, listener);
         }
         return new Result(deleted, skipped);
     }
 
-    private void awaitGone(List<GenericKubernetesResource> objects, Map<String, String> selector, Duration timeout,
-        ProgressListener listener) {
+    private void awaitGone(List<GenericKubernetesResource> objects, Map<String, String> selector,
+        java.util.function.Predicate<GenericKubernetesResource> filter, Duration timeout, ProgressListener listener) {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> remaining = new ArrayList<>();
         for (GenericKubernetesResource object : objects) {
@@ -112,11 +131,12 @@ public final class EnvironmentDeleter {
         }
         long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
         try {
-            client.pods().inNamespace(namespace).withLabels(selector).informOnCondition(List::isEmpty)
+            client.pods().inNamespace(namespace).withLabels(selector)
+                .informOnCondition(pods -> pods.stream().noneMatch(p -> filter.test(asGeneric(p))))
                 .get(left, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             remaining.add("pods " + client.pods().inNamespace(namespace).withLabels(selector).list().getItems()
-                .stream().map(p -> p.getMetadata().getName()).toList());
+                .stream().filter(p -> filter.test(asGeneric(p))).map(p -> p.getMetadata().getName()).toList());
         } catch (java.util.concurrent.ExecutionException e) {
             throw ClusterErrors.failed("watch the environment's pods", namespace, e.getCause());
         } catch (InterruptedException e) {
@@ -147,6 +167,12 @@ public final class EnvironmentDeleter {
             throw ClusterErrors.failed("wait for the deletion of " + object.getKind() + " "
                 + object.getMetadata().getName(), namespace, e);
         }
+    }
+
+    private static GenericKubernetesResource asGeneric(io.fabric8.kubernetes.api.model.Pod pod) {
+        GenericKubernetesResource g = new GenericKubernetesResource();
+        g.setMetadata(pod.getMetadata());
+        return g;
     }
 
     private static String finalizers(GenericKubernetesResource object) {
