@@ -29,8 +29,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <ul>
  *   <li>An undefined variable is an error naming the variable and the template line, whether it is printed or only
- *       tested ({@code {% if x == 'a' %}}); {@code storageClass} is the one argument that may be absent, so that
- *       {@code {% if storageClass %}} works as in Preevy templates.</li>
+ *       tested ({@code {% if x == 'a' %}}); {@code storageClass} is the one argument that may be absent (it is when
+ *       the cluster's default class is wanted), so that {@code {% if storageClass %}} works as in Preevy
+ *       templates.</li>
  *   <li>No file can be read: {@code include}, {@code import}, {@code from} and {@code extends} are disabled.</li>
  *   <li>No nested interpretation: a value containing <code>{{</code> is printed as it is, never rendered again.</li>
  *   <li>Output, string, list and map sizes, loop ranges and render depth are limited; a render that takes longer
@@ -55,7 +56,9 @@ public final class TemplateRenderer {
     public TemplateRenderer(Duration timeLimit) {
         this.timeLimit = timeLimit;
         JinjavaConfig config = JinjavaConfig.newBuilder()
-            .withFailOnUnknownTokens(true)
+            // Unknown tokens are reported by the feature below, as errors we can filter: failing on them would also
+            // abort on {% if storageClass %}, the one optional argument.
+            .withFailOnUnknownTokens(false)
             .withNestedInterpretationEnabled(false)
             .withMaxOutputSize(MAX_OUTPUT_CHARS)
             .withMaxStringLength(MAX_OUTPUT_CHARS)
@@ -123,11 +126,13 @@ public final class TemplateRenderer {
         return result.getOutput();
     }
 
-    /** The "undefined variable" warning for {@code storageClass} when it is only tested, never printed. */
+    /**
+     * The errors jinjava reports for {@code storageClass} when it is absent: it is the one optional argument, tested
+     * with {@code {% if storageClass %}} (and printed as nothing, which YAML reads as null: the default class).
+     */
     private static boolean isAbsentOptionalArgument(TemplateError error) {
         String message = error.getMessage() == null ? "" : error.getMessage();
-        return error.getSeverity() == TemplateError.ErrorType.WARNING
-            && OPTIONAL_ARGUMENTS.stream().anyMatch(a -> message.equals("Undefined variable: '" + a + "'"));
+        return OPTIONAL_ARGUMENTS.stream().anyMatch(a -> message.equals("Undefined variable: '" + a + "'"));
     }
 
     private static String describe(Throwable t) {
