@@ -45,8 +45,8 @@ final class DownCommand implements Callable<Integer> {
         EnvironmentKey environmentKey = EnvironmentKey.of(key);
         Options options = engineOptions.toOptions();
         PrintWriter out = spec.commandLine().getOut();
-        try (KubernetesClient client = kpe.client(options)) {
-            EnvironmentDeleter.Result result = new KubePodEnv(client, options)
+        try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
+            EnvironmentDeleter.Result result = engine
                 .down(environmentKey, wait, new Terminal(spec.commandLine().getErr(), quiet));
             out.println(result.deleted().isEmpty() ? "no environment of '" + key + "' in namespace "
                 + options.namespace() + "; nothing deleted"

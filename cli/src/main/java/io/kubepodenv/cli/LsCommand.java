@@ -40,8 +40,8 @@ final class LsCommand implements Callable<Integer> {
         Options options = engineOptions.toOptions();
         PrintWriter out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
-        try (KubernetesClient client = kpe.client(options)) {
-            List<Environment> environments = new KubePodEnv(client, options).list();
+        try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
+            List<Environment> environments = engine.list();
             if (output == OutputFormat.json) {
                 out.println(Json.write(environments.stream().map(e -> Json.environment(e, clock)).toList()));
             } else if (environments.isEmpty()) {

@@ -55,8 +55,8 @@ final class UpCommand implements Callable<Integer> {
         EnvironmentKey environmentKey = EnvironmentKey.of(key);
         Options options = engineOptions.toOptions();
         PrintWriter out = spec.commandLine().getOut();
-        try (KubernetesClient client = kpe.client(options)) {
-            ReadyEnvironment ready = new KubePodEnv(client, options)
+        try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
+            ReadyEnvironment ready = engine
                 .up(environmentKey, new Terminal(spec.commandLine().getErr(), quiet));
             if (output == OutputFormat.json) {
                 Map<String, Object> json = new LinkedHashMap<>(Json.environment(ready.environment(), Clock.systemUTC()));

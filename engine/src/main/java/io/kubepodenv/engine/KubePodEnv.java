@@ -5,6 +5,7 @@ import io.kubepodenv.engine.cluster.EnvironmentApplier;
 import io.kubepodenv.engine.cluster.EnvironmentDeleter;
 import io.kubepodenv.engine.cluster.EnvironmentLookup;
 import io.kubepodenv.engine.cluster.ReadinessWaiter;
+import io.kubepodenv.engine.lifecycle.EnvironmentLock;
 import io.kubepodenv.engine.naming.InstanceIds;
 import io.kubepodenv.engine.naming.ObjectLabels;
 import io.kubepodenv.engine.template.EnvironmentTemplate;
@@ -21,14 +22,18 @@ import java.util.Set;
 
 /**
  * The engine: provisions, finds, lists and deletes environments (a Docker server in a StatefulSet, rendered from a
- * template) in one namespace of one cluster. One instance serves any number of calls, from any number of threads.
+ * template) in one namespace of one cluster. One instance serves any number of calls, from any number of threads;
+ * {@code up} and {@code down} of one key are serialised across processes by a lock on the cluster. Close it to stop
+ * its lock-renewal thread.
  */
-public final class KubePodEnv {
+public final class KubePodEnv implements AutoCloseable {
     private final KubernetesClient client;
     private final Options options;
     private final Clock clock;
     private final InstanceIds ids;
     private final EnvironmentTemplate template;
+    private final EnvironmentLock lock;
+    private static final Duration LOCK_MARGIN = Duration.ofMinutes(1);
 
     public KubePodEnv(KubernetesClient client, Options options) {
         this(client, options, Clock.systemUTC(), new InstanceIds());
@@ -40,6 +45,23 @@ public final class KubePodEnv {
         this.clock = clock;
         this.ids = ids;
         this.template = new EnvironmentTemplate(new TemplateRenderer());
+        this.lock = new EnvironmentLock(client, options.namespace(), holderIdentity(options),
+            EnvironmentLock.DEFAULT_LEASE_DURATION, clock);
+    }
+
+    private static String holderIdentity(Options options) {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "unknown host";
+        }
+        return options.owner() + " on " + host + " (pid " + ProcessHandle.current().pid() + ")";
+    }
+
+    @Override
+    public void close() {
+        lock.close();
     }
 
     public Options options() {
@@ -90,6 +112,13 @@ public final class KubePodEnv {
         String id = ids.generate(key.value());
         listener.progress("rendering template (" + options.template().origin() + ")");
         Manifest manifest = template.build(options, key, id, Instant.now(clock).toString(), attributes);
+        try (EnvironmentLock.Held held = lock.acquire(key, options.readyTimeout().plus(LOCK_MARGIN), listener)) {
+            return upLocked(key, attributes, listener, started, id, manifest);
+        }
+    }
+
+    private ReadyEnvironment upLocked(EnvironmentKey key, Map<String, String> attributes, ProgressListener listener,
+        long started, String id, Manifest manifest) {
         EnvironmentLookup lookup = new EnvironmentLookup(client, options.namespace());
         List<Environment> existing = lookup.findAll(key);
         ReadinessWaiter waiter = new ReadinessWaiter(client, options.namespace());
@@ -145,6 +174,13 @@ public final class KubePodEnv {
      * @param wait wait (at most {@link Options#deleteTimeout()}) until every object and pod is gone
      */
     public EnvironmentDeleter.Result down(EnvironmentKey key, boolean wait, ProgressListener listener) {
+        try (EnvironmentLock.Held held = lock.acquire(key,
+            options.readyTimeout().plus(options.deleteTimeout()).plus(LOCK_MARGIN), listener)) {
+            return downLocked(key, wait, listener);
+        }
+    }
+
+    private EnvironmentDeleter.Result downLocked(EnvironmentKey key, boolean wait, ProgressListener listener) {
         Set<String> kinds = new LinkedHashSet<>();
         List<Environment> existing = new EnvironmentLookup(client, options.namespace()).findAll(key);
         existing.forEach(e -> kinds.addAll(e.kinds()));

@@ -130,10 +130,11 @@ public final class EnvironmentDeleter {
             }
         }
         long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        java.util.concurrent.CompletableFuture<List<io.fabric8.kubernetes.api.model.Pod>> podsGone = client.pods()
+            .inNamespace(namespace).withLabels(selector)
+            .informOnCondition(pods -> pods.stream().noneMatch(p -> filter.test(asGeneric(p))));
         try {
-            client.pods().inNamespace(namespace).withLabels(selector)
-                .informOnCondition(pods -> pods.stream().noneMatch(p -> filter.test(asGeneric(p))))
-                .get(left, TimeUnit.MILLISECONDS);
+            podsGone.get(left, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             remaining.add("pods " + client.pods().inNamespace(namespace).withLabels(selector).list().getItems()
                 .stream().filter(p -> filter.test(asGeneric(p))).map(p -> p.getMetadata().getName()).toList());
@@ -142,6 +143,8 @@ public final class EnvironmentDeleter {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EnvironmentFailedException("interrupted while waiting for deletion");
+        } finally {
+            podsGone.cancel(true); // stops the informer behind the future
         }
         if (!remaining.isEmpty()) {
             throw new EnvironmentFailedException("deletion requested, but after " + Durations.format(timeout)
