@@ -33,23 +33,24 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   k8s_ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
 
-# name|module dir|package|ldflags
+# name|module dir|package|ldflags[|overlay: build with the patched kwok, see below]
 targets=(
   "etcd|kubernetes|go.etcd.io/etcd/server/v3|-s -w"
   "kube-apiserver|kubernetes|k8s.io/kubernetes/cmd/kube-apiserver|$k8s_ldflags"
   "kube-controller-manager|kubernetes|k8s.io/kubernetes/cmd/kube-controller-manager|$k8s_ldflags"
   "kube-scheduler|kubernetes|k8s.io/kubernetes/cmd/kube-scheduler|$k8s_ldflags"
   "kubectl|kubernetes|k8s.io/kubernetes/cmd/kubectl|$k8s_ldflags"
-  "kwok|kwok|sigs.k8s.io/kwok/cmd/kwok|-s -w"
+  "kwok|kwok|sigs.k8s.io/kwok/cmd/kwok|-s -w|overlay"
   "kwokstages|kwok|./kwokstages|-s -w"
 )
 
 key="$(
   {
     go env GOVERSION GOOS GOARCH
-    # Every file that decides what gets built: module pins and our own Go sources.
-    (cd "$tools" && find . -type f \( -name go.mod -o -name go.sum -o -name '*.go' \) | LC_ALL=C sort | xargs sha256sum)
-    printf '%s\n' "${targets[@]}"
+    # Every file that decides what gets built: module pins, our own Go sources and
+    # patches, and this script (flags, version stamps, patch steps).
+    (cd "$tools" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+    sha256sum <"$here/build.sh"
   } | sha256sum | cut -c1-16
 )"
 cache_root="${KPE_CACHE_DIR:-$HOME/.cache/kube-pod-env}"
@@ -72,18 +73,58 @@ kwok $kwok_version
 $(go env GOVERSION) $(go env GOOS)/$(go env GOARCH)
 EOF
 
+# kwok v0.8.0 needs two fixes for exec to behave like a kubelet. They are applied
+# to a copy of the kwok module made from the module cache into the cache key
+# directory (nothing of kwok is kept in this repository), and kwok is built with a
+# generated -modfile that replaces sigs.k8s.io/kwok by that copy:
+#  - pkg/utils/exec/exec.go copies the request's stdin into the command's stdin
+#    pipe but never closes the pipe, so `kubectl exec -i ... cat` (or tar) never sees
+#    end of input; close it once the copy ends;
+#  - pkg/kwok/server/debugging_exec.go returns a command's non-zero exit as a plain
+#    error, which the streaming server reports as an internal error (kubectl exits 1);
+#    wrap it with kpeExitCode (tools/kwok/patches/kpe_exit_code.go.in) so the exit
+#    code reaches the client.
+# Prints the go build flag to use.
+patched_kwok() {
+  local src copy="$key_dir/kwok-src" modfile="$key_dir/kwok-build.mod"
+  src="$(cd "$tools/kwok" && go mod download sigs.k8s.io/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+  rm -rf "$copy"
+  cp -R "$src" "$copy"
+  chmod -R u+w "$copy"
+  sed -i 's/^\([[:space:]]*\)_, _ = io.Copy(inPipe, opt.In)$/&\n\1_ = inPipe.Close()/' \
+    "$copy/pkg/utils/exec/exec.go"
+  sed -i -e 's/return \(s.execInContainer(ctx, cmd, in, stdout, stderr)\)$/return kpeExitCode(\1)/' \
+    -e 's/return \(s.execInContainerWithTTY(ctx, cmd, in, stdout, resize)\)$/return kpeExitCode(\1)/' \
+    "$copy/pkg/kwok/server/debugging_exec.go"
+  cp "$tools/kwok/patches/kpe_exit_code.go.in" "$copy/pkg/kwok/server/kpe_exit_code.go"
+  # Fail loudly if a newer kwok moved the code these edits expect.
+  if ! grep -q '_ = inPipe.Close()' "$copy/pkg/utils/exec/exec.go" ||
+    [[ "$(grep -c 'return kpeExitCode(s.execInContainer' "$copy/pkg/kwok/server/debugging_exec.go")" != 2 ]]; then
+    echo "build.sh: the kwok exec patches no longer apply to $src" >&2
+    return 1
+  fi
+  { cat "$tools/kwok/go.mod"; echo; echo "replace sigs.k8s.io/kwok => $copy"; } >"$modfile"
+  cp "$tools/kwok/go.sum" "${modfile%.mod}.sum"
+  echo "-modfile=$modfile"
+}
+
 now() { date +%s; }
 total_start=$(now)
 built=0
 for t in "${targets[@]}"; do
-  IFS='|' read -r name moddir pkg ldflags <<<"$t"
+  IFS='|' read -r name moddir pkg ldflags extra <<<"$t"
   if [[ -x "$bin/$name" ]]; then
     echo "cached  $name" >&2
     continue
   fi
   start=$(now)
   echo "build   $name ($pkg), log: $logs/$name.log" >&2
-  if ! (cd "$tools/$moddir" && go build -p "${KPE_BUILD_PARALLELISM:-2}" -trimpath \
+  overlay=()
+  if [[ "${extra:-}" == overlay ]]; then
+    ov="$(patched_kwok)" || exit 1
+    overlay=("$ov")
+  fi
+  if ! (cd "$tools/$moddir" && go build -p "${KPE_BUILD_PARALLELISM:-2}" -trimpath "${overlay[@]}" \
           -ldflags="$ldflags" -o "$bin/.$name.tmp" "$pkg") >"$logs/$name.log" 2>&1; then
     echo "build.sh: building $name failed; last lines of $logs/$name.log:" >&2
     tail -n 30 "$logs/$name.log" >&2
