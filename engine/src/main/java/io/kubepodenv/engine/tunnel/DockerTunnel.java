@@ -87,19 +87,31 @@ public final class DockerTunnel implements AutoCloseable {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(locator, "locator");
         Objects.requireNonNull(options, "options");
-        DockerTunnel tunnel;
-        try {
-            tunnel = new DockerTunnel(client, namespace, locator, options);
-        } catch (IOException e) {
-            throw new TunnelException("cannot listen on " + options.bindAddress().getHostAddress() + ":"
-                    + options.port() + " for the Docker tunnel: " + e.getMessage(), e);
-        }
+        DockerTunnel tunnel = openWithoutPing(client, namespace, locator, options);
         try {
             tunnel.awaitPing(options.pingTimeout());
             return tunnel;
         } catch (RuntimeException e) {
             tunnel.close();
             throw e;
+        }
+    }
+
+    /**
+     * Opens the listener without the Docker ping, for forwarding a port that is not a Docker server (benchmarks,
+     * other services of the pod). Connection failures still reach the client and the listener.
+     */
+    public static DockerTunnel openWithoutPing(KubernetesClient client, String namespace, PodLocator locator,
+            TunnelOptions options) {
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(locator, "locator");
+        Objects.requireNonNull(options, "options");
+        try {
+            return new DockerTunnel(client, namespace, locator, options);
+        } catch (IOException e) {
+            throw new TunnelException("cannot listen on " + options.bindAddress().getHostAddress() + ":"
+                    + options.port() + " for the tunnel: " + e.getMessage(), e);
         }
     }
 
@@ -160,6 +172,11 @@ public final class DockerTunnel implements AutoCloseable {
             try {
                 DockerPing.ping(address, attemptTimeout);
                 return;
+            } catch (java.net.SocketTimeoutException e) {
+                // a short last attempt cut by the deadline says less than the error before it
+                if (attempts == 1 || attemptTimeout.toSeconds() >= 10) {
+                    lastError = "no answer within " + attemptTimeout.toMillis() + " ms";
+                }
             } catch (IOException e) {
                 lastError = e.getMessage();
                 LOG.debug("ping through {} failed (attempt {}): {}", dockerHost(), attempts, lastError);

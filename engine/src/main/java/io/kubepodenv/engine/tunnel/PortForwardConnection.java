@@ -8,15 +8,17 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +48,7 @@ final class PortForwardConnection implements WebSocket.Listener {
     private static final ByteBuffer CLIENT_EOF = ByteBuffer.allocate(0);
     private static final byte DATA = 0;
     private static final byte ERROR = 1;
-    private static final int SPINS_BEFORE_PARK = 200;
-    private static final long PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+    private static final Duration LINGER = Duration.ofSeconds(2);
 
     private final KubernetesClient client;
     private final String namespace;
@@ -200,24 +201,15 @@ final class PortForwardConnection implements WebSocket.Listener {
                 if (scanned < UPGRADE_SCAN_LIMIT) {
                     scanForUpgrade(frame);
                 }
-                awaitSendQueueEmpty(ws);
-                if (!ws.send(frame)) {
-                    // The JDK client refuses a second outstanding send; anything else means the socket is gone.
-                    awaitSendQueueEmpty(ws);
-                    frame.rewind();
-                    if (!ws.send(frame)) {
-                        shutdown(remoteFailure != null ? remoteFailure : "the websocket to " + target
-                                + " refused data (closed)");
-                        return;
-                    }
-                }
+                WebSocketSendQueue.send(ws, frame, options.sendStallTimeout(),
+                        () -> closed.get() || remoteClosed, target);
             }
         } catch (ClosedChannelException e) {
             shutdown(null);
         } catch (IOException e) {
             shutdown(closed.get() ? null : "reading from the local client failed: " + e.getMessage());
         } catch (TunnelException e) {
-            shutdown(e.getMessage());
+            shutdown(remoteFailure != null ? remoteFailure : e.getMessage());
         }
     }
 
@@ -236,35 +228,6 @@ final class PortForwardConnection implements WebSocket.Listener {
             }
         }
         scanned += end - frame.position();
-    }
-
-    /**
-     * fabric8's WebSocket tells us how much is queued but not when a send completes, so we wait for the queue to
-     * drain: briefly spinning (a frame usually leaves within microseconds), then parking in short steps, bounded by
-     * the stall timeout and ended early by close.
-     */
-    private void awaitSendQueueEmpty(WebSocket ws) {
-        if (ws.queueSize() == 0) {
-            return;
-        }
-        long start = System.nanoTime();
-        long stallNanos = options.sendStallTimeout().toNanos();
-        int spins = 0;
-        while (ws.queueSize() > 0) {
-            if (closed.get() || remoteClosed) {
-                throw new TunnelException(remoteFailure != null ? remoteFailure : "connection closed");
-            }
-            if (spins < SPINS_BEFORE_PARK) {
-                spins++;
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(PARK_NANOS);
-                if (System.nanoTime() - start > stallNanos) {
-                    throw new TunnelException("the websocket to " + target + " accepted no data for "
-                            + options.sendStallTimeout().toSeconds() + " s; giving up on this connection");
-                }
-            }
-        }
     }
 
     private void runDown() {
@@ -366,11 +329,41 @@ final class PortForwardConnection implements WebSocket.Listener {
     private void failBeforeData(String message) {
         options.listener().warning("tunnel connection failed: " + message);
         try {
-            local.write(ByteBuffer.wrap(DockerErrorResponse.serviceUnavailable(message)));
+            ByteBuffer response = ByteBuffer.wrap(DockerErrorResponse.serviceUnavailable(message));
+            while (response.hasRemaining()) {
+                local.write(response);
+            }
+            lingeringClose();
         } catch (IOException e) {
             LOG.debug("{}: could not report the failure to the client: {}", threadPrefix, e.toString());
         }
         shutdown(null);
+    }
+
+    /**
+     * Half-closes and reads what the client still sends (its request) for a moment before the socket is closed:
+     * closing with unread input would reset the connection and the client could lose our error response.
+     */
+    private void lingeringClose() throws IOException {
+        local.shutdownOutput();
+        local.configureBlocking(false);
+        long deadline = System.nanoTime() + LINGER.toNanos();
+        try (Selector selector = Selector.open()) {
+            local.register(selector, SelectionKey.OP_READ);
+            ByteBuffer discard = ByteBuffer.allocate(8192);
+            while (!closed.get()) {
+                long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (leftMs <= 0) {
+                    return;
+                }
+                selector.select(leftMs);
+                selector.selectedKeys().clear();
+                discard.clear();
+                if (local.read(discard) < 0) {
+                    return;
+                }
+            }
+        }
     }
 
     private void shutdown(String failure) {
