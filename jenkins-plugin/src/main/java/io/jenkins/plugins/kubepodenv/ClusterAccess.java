@@ -1,0 +1,90 @@
+package io.jenkins.plugins.kubepodenv;
+
+import com.cloudbees.plugins.credentials.CredentialsMatchers;
+import com.cloudbees.plugins.credentials.CredentialsProvider;
+import com.cloudbees.plugins.credentials.common.StandardCertificateCredentials;
+import com.cloudbees.plugins.credentials.common.StandardCredentials;
+import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
+import hudson.AbortException;
+import hudson.model.ItemGroup;
+import hudson.model.Run;
+import hudson.security.ACL;
+import io.kubepodenv.engine.config.ClientCertificates;
+import io.kubepodenv.engine.config.ClusterConnection;
+import io.kubepodenv.engine.config.ClusterCredentials;
+import io.kubepodenv.engine.config.ClusterTarget;
+import io.kubepodenv.engine.config.InClusterAccount;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.jenkinsci.plugins.kubernetes.credentials.TokenProducer;
+import org.jenkinsci.plugins.plaincredentials.FileCredentials;
+import org.jenkinsci.plugins.plaincredentials.StringCredentials;
+
+/** Turns a configured cluster target and a stored credential into a {@link ClusterConnection}. */
+final class ClusterAccess {
+    private ClusterAccess() {
+    }
+
+    /**
+     * For a build: the credential is looked up with the build's authentication (so a job can only use credentials
+     * its runner may use) and its use is tracked on the build.
+     */
+    static ClusterConnection forRun(ClusterTarget target, String origin, Run<?, ?> run, String namespace)
+        throws IOException {
+        if (target.inCluster()) {
+            return InClusterAccount.read(namespace);
+        }
+        StandardCredentials c = CredentialsProvider.findCredentialById(target.credentialsId(),
+            StandardCredentials.class, run);
+        if (c == null) {
+            throw new AbortException("kube-pod-env: credentials '" + target.credentialsId() + "' (configured in the "
+                + origin + ") were not found, or this build may not use them");
+        }
+        CredentialsProvider.track(run, c);
+        return new ClusterConnection(target.serverUrl(), target.caCertificate(), convert(c, target), namespace);
+    }
+
+    /**
+     * For a configuration form ("Test connection"): the credential as the configuration would find it in
+     * {@code context}. The caller has checked that the user may configure {@code context}.
+     */
+    static ClusterConnection forConfiguration(ClusterTarget target, ItemGroup<?> context, String namespace)
+        throws IOException {
+        if (target.inCluster()) {
+            return InClusterAccount.read(namespace);
+        }
+        List<StandardCredentials> all = CredentialsProvider.lookupCredentialsInItemGroup(StandardCredentials.class,
+            context, ACL.SYSTEM2, List.of());
+        StandardCredentials c = CredentialsMatchers.firstOrNull(all, CredentialsMatchers.withId(target.credentialsId()));
+        if (c == null) {
+            throw new AbortException("credentials '" + target.credentialsId() + "' were not found here");
+        }
+        return new ClusterConnection(target.serverUrl(), target.caCertificate(), convert(c, target), namespace);
+    }
+
+    private static ClusterCredentials convert(StandardCredentials c, ClusterTarget target) throws IOException {
+        if (c instanceof StringCredentials s) {
+            return new ClusterCredentials.Token(s.getSecret().getPlainText());
+        }
+        if (c instanceof FileCredentials f) {
+            try (InputStream in = f.getContent()) {
+                return new ClusterCredentials.Kubeconfig(new String(in.readAllBytes(), StandardCharsets.UTF_8), "");
+            }
+        }
+        if (c instanceof StandardCertificateCredentials cert) {
+            return ClientCertificates.fromKeyStore(cert.getKeyStore(),
+                cert.getPassword().getPlainText().toCharArray());
+        }
+        if (c instanceof StandardUsernamePasswordCredentials up) {
+            return new ClusterCredentials.UsernamePassword(up.getUsername(), up.getPassword().getPlainText());
+        }
+        if (c instanceof TokenProducer producer) {
+            // kubernetes-credentials types (e.g. OpenShift OAuth) that obtain a token from the server.
+            return new ClusterCredentials.Token(producer.getToken(target.serverUrl(), target.caCertificate(), false));
+        }
+        throw new AbortException("credentials '" + c.getId() + "' are of a type kube-pod-env cannot use; use secret "
+            + "text (a token), a secret file (a kubeconfig), a certificate, or a user name and password");
+    }
+}

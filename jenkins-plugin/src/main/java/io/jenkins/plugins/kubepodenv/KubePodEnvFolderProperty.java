@@ -1,0 +1,31 @@
+package io.jenkins.plugins.kubepodenv;
+
+import com.cloudbees.hudson.plugins.folder.AbstractFolder;
+import com.cloudbees.hudson.plugins.folder.AbstractFolderProperty;
+import com.cloudbees.hudson.plugins.folder.AbstractFolderPropertyDescriptor;
+import hudson.Extension;
+import org.jenkinsci.Symbol;
+import org.kohsuke.stapler.DataBoundConstructor;
+
+/** A folder's overrides (a multibranch project is a folder too): trusted, only folder administrators change it. */
+public class KubePodEnvFolderProperty extends AbstractFolderProperty<AbstractFolder<?>> {
+    private final KubePodEnvSettings settings;
+
+    @DataBoundConstructor
+    public KubePodEnvFolderProperty(KubePodEnvSettings settings) {
+        this.settings = settings;
+    }
+
+    public KubePodEnvSettings getSettings() {
+        return settings;
+    }
+
+    @Extension
+    @Symbol("kubePodEnv")
+    public static final class DescriptorImpl extends AbstractFolderPropertyDescriptor {
+        @Override
+        public String getDisplayName() {
+            return "kube-pod-env";
+        }
+    }
+}

@@ -1,0 +1,352 @@
+package io.jenkins.plugins.kubepodenv;
+
+import com.cloudbees.plugins.credentials.CredentialsMatchers;
+import com.cloudbees.plugins.credentials.common.StandardCertificateCredentials;
+import com.cloudbees.plugins.credentials.common.StandardCredentials;
+import com.cloudbees.plugins.credentials.common.StandardListBoxModel;
+import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
+import hudson.Extension;
+import hudson.model.AbstractDescribableImpl;
+import hudson.model.Descriptor;
+import hudson.model.Item;
+import hudson.model.ItemGroup;
+import hudson.security.ACL;
+import hudson.util.FormValidation;
+import hudson.util.ListBoxModel;
+import io.kubepodenv.engine.EnvironmentKey;
+import io.kubepodenv.engine.InvalidInputException;
+import io.kubepodenv.engine.KubePodEnv;
+import io.kubepodenv.engine.Options;
+import io.kubepodenv.engine.config.AccessCheck;
+import io.kubepodenv.engine.config.ClusterConnection;
+import io.kubepodenv.engine.config.ClusterTarget;
+import io.kubepodenv.engine.config.ConnectionMode;
+import io.kubepodenv.engine.config.SettingsLayer;
+import io.kubepodenv.engine.config.SettingsResolver;
+import io.kubepodenv.engine.template.Manifest;
+import io.kubepodenv.engine.template.ManifestObject;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.List;
+import java.util.Optional;
+import jenkins.model.Jenkins;
+import org.jenkinsci.plugins.kubernetes.credentials.TokenProducer;
+import org.jenkinsci.plugins.plaincredentials.FileCredentials;
+import org.jenkinsci.plugins.plaincredentials.StringCredentials;
+import org.kohsuke.stapler.AncestorInPath;
+import org.kohsuke.stapler.DataBoundConstructor;
+import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.verb.POST;
+
+/**
+ * One level of administrator configuration (global, a folder, a job): the cluster, its credentials, the template and
+ * the defaults. Empty fields inherit from the level above. The same form serves the three levels, so validation,
+ * "Test connection" and "Preview" live here once.
+ */
+public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettings> {
+    private boolean inCluster;
+    private String serverUrl;
+    private String caCertificate;
+    private String credentialsId;
+    private String namespace;
+    private String template;
+    private String storageClass;
+    private String storageSize;
+    private String readyTimeout;
+    private String connectionMode;
+    private Boolean serverSideApply;
+
+    @DataBoundConstructor
+    public KubePodEnvSettings() {
+    }
+
+    /** This level as the engine sees it. */
+    public SettingsLayer toLayer(String origin, boolean trusted) {
+        ClusterTarget cluster = new ClusterTarget(inCluster, serverUrl, caCertificate, credentialsId);
+        return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
+            serverSideApply, readyTimeout, connectionMode, null);
+    }
+
+    public boolean isInCluster() {
+        return inCluster;
+    }
+
+    @DataBoundSetter
+    public void setInCluster(boolean inCluster) {
+        this.inCluster = inCluster;
+    }
+
+    public String getServerUrl() {
+        return serverUrl;
+    }
+
+    @DataBoundSetter
+    public void setServerUrl(String serverUrl) {
+        this.serverUrl = FormValues.blankToNull(serverUrl);
+    }
+
+    public String getCaCertificate() {
+        return caCertificate;
+    }
+
+    @DataBoundSetter
+    public void setCaCertificate(String caCertificate) {
+        this.caCertificate = FormValues.blankToNull(caCertificate);
+    }
+
+    public String getCredentialsId() {
+        return credentialsId;
+    }
+
+    @DataBoundSetter
+    public void setCredentialsId(String credentialsId) {
+        this.credentialsId = FormValues.blankToNull(credentialsId);
+    }
+
+    public String getNamespace() {
+        return namespace;
+    }
+
+    @DataBoundSetter
+    public void setNamespace(String namespace) {
+        this.namespace = FormValues.blankToNull(namespace);
+    }
+
+    public String getTemplate() {
+        return template;
+    }
+
+    @DataBoundSetter
+    public void setTemplate(String template) {
+        this.template = template == null || template.isBlank() ? null : template;
+    }
+
+    public String getStorageClass() {
+        return storageClass;
+    }
+
+    @DataBoundSetter
+    public void setStorageClass(String storageClass) {
+        this.storageClass = FormValues.blankToNull(storageClass);
+    }
+
+    public String getStorageSize() {
+        return storageSize;
+    }
+
+    @DataBoundSetter
+    public void setStorageSize(String storageSize) {
+        this.storageSize = FormValues.blankToNull(storageSize);
+    }
+
+    public String getReadyTimeout() {
+        return readyTimeout;
+    }
+
+    @DataBoundSetter
+    public void setReadyTimeout(String readyTimeout) {
+        this.readyTimeout = FormValues.blankToNull(readyTimeout);
+    }
+
+    public String getConnectionMode() {
+        return connectionMode;
+    }
+
+    @DataBoundSetter
+    public void setConnectionMode(String connectionMode) {
+        this.connectionMode = FormValues.blankToNull(connectionMode);
+    }
+
+    public Boolean getServerSideApply() {
+        return serverSideApply;
+    }
+
+    @DataBoundSetter
+    public void setServerSideApply(Boolean serverSideApply) {
+        this.serverSideApply = serverSideApply;
+    }
+
+    @Extension
+    public static final class DescriptorImpl extends Descriptor<KubePodEnvSettings> {
+        @Override
+        public String getDisplayName() {
+            return "kube-pod-env settings";
+        }
+
+        /** The bundled template, shown as the text area's placeholder help. */
+        public String getDefaultTemplate() {
+            return io.kubepodenv.engine.TemplateSource.bundledDefault().text();
+        }
+
+        @POST
+        public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
+            StandardListBoxModel model = new StandardListBoxModel();
+            if (!canConfigure(item)) {
+                model.includeCurrentValue(credentialsId);
+                return model;
+            }
+            model.includeEmptyValue().includeMatchingAs(ACL.SYSTEM2, contextOf(item), StandardCredentials.class,
+                List.of(), CredentialsMatchers.anyOf(CredentialsMatchers.instanceOf(StringCredentials.class),
+                    CredentialsMatchers.instanceOf(FileCredentials.class),
+                    CredentialsMatchers.instanceOf(StandardCertificateCredentials.class),
+                    CredentialsMatchers.instanceOf(StandardUsernamePasswordCredentials.class),
+                    CredentialsMatchers.instanceOf(TokenProducer.class)))
+                .includeCurrentValue(credentialsId);
+            return model;
+        }
+
+        @POST
+        public ListBoxModel doFillConnectionModeItems(@AncestorInPath Item item) {
+            ListBoxModel model = new ListBoxModel();
+            model.add("(inherit; default: tunnel)", "");
+            for (ConnectionMode mode : ConnectionMode.values()) {
+                model.add(mode.id(), mode.id());
+            }
+            return model;
+        }
+
+        @POST
+        public FormValidation doCheckServerUrl(@AncestorInPath Item item, @QueryParameter String value,
+            @QueryParameter boolean inCluster) {
+            if (!canConfigure(item) || value == null || value.isBlank()) {
+                return FormValidation.ok();
+            }
+            return validate(() -> new ClusterTarget(inCluster, value, "", "x").validate("server URL"));
+        }
+
+        @POST
+        public FormValidation doCheckCaCertificate(@AncestorInPath Item item, @QueryParameter String value) {
+            if (!canConfigure(item) || value == null || value.isBlank()) {
+                return FormValidation.ok();
+            }
+            return validate(() -> io.kubepodenv.engine.config.Pem.certificates("CA certificate", value));
+        }
+
+        @POST
+        public FormValidation doCheckNamespace(@AncestorInPath Item item, @QueryParameter String value) {
+            return checkField(item, SettingsLayer.configuration("this level").withNamespace(value));
+        }
+
+        @POST
+        public FormValidation doCheckStorageClass(@AncestorInPath Item item, @QueryParameter String value) {
+            return checkField(item, SettingsLayer.configuration("this level").withStorageClass(value));
+        }
+
+        @POST
+        public FormValidation doCheckStorageSize(@AncestorInPath Item item, @QueryParameter String value) {
+            return checkField(item, SettingsLayer.configuration("this level").withStorageSize(value));
+        }
+
+        @POST
+        public FormValidation doCheckReadyTimeout(@AncestorInPath Item item, @QueryParameter String value) {
+            return checkField(item, SettingsLayer.configuration("this level").withReadyTimeout(value));
+        }
+
+        /** Renders and validates the template; no cluster needed. */
+        @POST
+        public FormValidation doCheckTemplate(@AncestorInPath Item item, @QueryParameter String value) {
+            if (!canConfigure(item) || value == null || value.isBlank()) {
+                return FormValidation.ok();
+            }
+            return validate(() -> render(value, null, null, null));
+        }
+
+        /** Shows what the template renders to for an example pull request, with this form's values. */
+        @POST
+        public FormValidation doPreview(@AncestorInPath Item item, @QueryParameter String template,
+            @QueryParameter String namespace, @QueryParameter String storageClass,
+            @QueryParameter String storageSize) {
+            checkConfigure(item);
+            try {
+                Manifest m = render(template, namespace, storageClass, storageSize);
+                StringBuilder out = new StringBuilder("Renders ").append(m.objects().size()).append(" objects (")
+                    .append(m.templateHash()).append("):");
+                for (ManifestObject o : m.objects()) {
+                    out.append("\n  ").append(o.apiVersion()).append(' ').append(o.describe());
+                }
+                out.append("\nDocker server: StatefulSet ").append(m.dockerHost().name());
+                return FormValidation.ok(out.toString());
+            } catch (InvalidInputException e) {
+                return FormValidation.error(e.getMessage());
+            }
+        }
+
+        /**
+         * Connects with this form's cluster settings and asks the API server whether the credentials may do what an
+         * environment needs in the namespace.
+         */
+        @POST
+        public FormValidation doTestConnection(@AncestorInPath Item item, @QueryParameter boolean inCluster,
+            @QueryParameter String serverUrl, @QueryParameter String caCertificate,
+            @QueryParameter String credentialsId, @QueryParameter String namespace, @QueryParameter String template) {
+            checkConfigure(item);
+            ClusterTarget target = new ClusterTarget(inCluster, serverUrl, caCertificate, credentialsId);
+            String ns = namespace == null || namespace.isBlank() ? Options.DEFAULT_NAMESPACE : namespace.strip();
+            ClusterConnection connection;
+            try {
+                target.validate("this configuration");
+                connection = ClusterAccess.forConfiguration(target, contextOf(item), ns);
+            } catch (InvalidInputException | java.io.IOException e) {
+                return FormValidation.error(e.getMessage());
+            }
+            try (KubernetesClient client = connection.newClient()) {
+                Manifest manifest = render(template, ns, null, null);
+                AccessCheck.Report report = AccessCheck.run(client, ns, AccessCheck.required(manifest.kinds()),
+                    connection.masker());
+                String summary = report.summary(ns);
+                return report.ok() ? FormValidation.ok(summary) : FormValidation.warning(summary);
+            } catch (InvalidInputException e) {
+                return FormValidation.error(connection.masker().mask(e.getMessage()));
+            } catch (RuntimeException e) {
+                return FormValidation.error(connection.masker().describe(e));
+            }
+        }
+
+        private static Manifest render(String template, String namespace, String storageClass, String storageSize) {
+            SettingsLayer level = SettingsLayer.configuration("this form").withCluster(
+                io.kubepodenv.engine.config.ClusterTarget.inClusterTarget()).withTemplate(template)
+                .withNamespace(namespace).withStorageClass(storageClass).withStorageSize(storageSize);
+            Options options = new SettingsResolver(Options.DEFAULT_OWNER).resolve(List.of(level)).options();
+            return KubePodEnv.render(options, EnvironmentKey.of("change:example/app:source:42"),
+                Optional.of("preview-0000"));
+        }
+
+        private static FormValidation checkField(Item item, SettingsLayer level) {
+            if (!canConfigure(item)) {
+                return FormValidation.ok();
+            }
+            return validate(() -> new SettingsResolver(Options.DEFAULT_OWNER)
+                .resolve(List.of(level.withCluster(ClusterTarget.inClusterTarget()))));
+        }
+
+        private static FormValidation validate(Runnable check) {
+            try {
+                check.run();
+                return FormValidation.ok();
+            } catch (InvalidInputException e) {
+                return FormValidation.error(e.getMessage());
+            }
+        }
+
+        private static boolean canConfigure(Item item) {
+            return item == null ? Jenkins.get().hasPermission(Jenkins.ADMINISTER)
+                : item.hasPermission(Item.CONFIGURE);
+        }
+
+        private static void checkConfigure(Item item) {
+            if (item == null) {
+                Jenkins.get().checkPermission(Jenkins.ADMINISTER);
+            } else {
+                item.checkPermission(Item.CONFIGURE);
+            }
+        }
+
+        /** Where credentials are looked up: the folder being configured, a job's folder, or the root. */
+        static ItemGroup<?> contextOf(Item item) {
+            if (item == null) {
+                return Jenkins.get();
+            }
+            return item instanceof ItemGroup<?> group ? group : item.getParent();
+        }
+    }
+}

@@ -1,0 +1,5 @@
+package com.cloudbees.plugins.credentials.common;
+
+public interface StandardCredentials extends IdCredentials {
+    String getDescription();
+}

@@ -1,0 +1,7 @@
+package hudson.model;
+
+public interface ItemGroup<T extends Item> {
+    String getFullName();
+
+    String getFullDisplayName();
+}

@@ -1,0 +1,11 @@
+package hudson.model;
+
+public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, RunT>> {
+    public JobT getParent() {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
+
+    public String getFullDisplayName() {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
+}

@@ -1,0 +1,5 @@
+package jenkins.scm.api.mixin;
+
+public interface ChangeRequestSCMHead extends SCMHeadMixin {
+    String getId();
+}
