@@ -1,0 +1,141 @@
+package io.kubepodenv.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.kubepodenv.engine.Options;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+@EnableKubernetesMockClient(crud = true)
+class KpeCommandLineTest {
+    KubernetesClient client;
+    io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server;
+
+    @TempDir
+    Path dir;
+
+    private final AtomicInteger clientsMade = new AtomicInteger();
+
+    /** The result of one run of the command line. */
+    record Run(int exitCode, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        Function<Options, KubernetesClient> clients = options -> {
+            clientsMade.incrementAndGet();
+            return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(client.getConfiguration()).build();
+        };
+        CommandLine cmd = Kpe.commandLine(new Kpe(clients));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int code = cmd.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void renderPrintsTheValidatedObjectsReproduciblyWithAFixedId() {
+        Run first = run("render", "shop/PR-7", "--id", "shop-pr-7-abcde", "--storage-size", "12.5");
+        Run second = run("render", "shop/PR-7", "--id", "shop-pr-7-abcde", "--storage-size", "12.5");
+        assertThat(first.exitCode()).isZero();
+        assertThat(first.out()).isEqualTo(second.out());
+        assertThat(first.out()).contains("kind: StatefulSet", "name: shop-pr-7-abcde", "storage: 12.5Gi",
+            "kube-pod-env.io/key: shop/PR-7", "app.kubernetes.io/component: docker-host");
+        assertThat(first.out()).doesNotContain("created-at");
+        assertThat(clientsMade).hasValue(0);
+    }
+
+    @Test
+    void renderWithoutIdUsesANewRandomIdEachTime() {
+        assertThat(run("render", "k").out()).isNotEqualTo(run("render", "k").out());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "up k -n Bad_Namespace                | namespace: 'Bad_Namespace' is not a valid namespace name",
+        "up k --storage-size 0                | storage size: must be a positive number",
+        "up k --storage-size 5Gi              | storage size: '5Gi' is not a number of GiB",
+        "up k --storage-class Fast_SSD        | storage class: 'Fast_SSD' is not a valid StorageClass name",
+        "up k --ready-timeout forever         | ready timeout: 'forever' is not a duration",
+        "up k --ready-timeout 0               | ready timeout: must be positive",
+        "up k --ready-timeout 7h              | ready timeout: 7h is longer than the 6h allowed",
+        "up k --field-manager managér         | field manager: 1 to 128 printable ASCII characters",
+        "up k --template /nonexistent.j2      | template: no such file: /nonexistent.j2",
+        "down k --delete-timeout -5           | delete timeout: '-5' is not a duration",
+        "up --no-such-option k                | Unknown option: '--no-such-option'",
+        "up                                   | Missing required parameter: 'KEY'",
+        "gc                                   | garbage collection needs a criterion",
+        "gc --max-age soon                    | max age: 'soon' is not a duration",
+        "render k --id Not_An_Id              | id: 'Not_An_Id' is not a valid instance id",
+    })
+    void badInputExitsWithCode2BeforeAnyClusterIsContacted(String args, String message) {
+        Run run = run(args.strip().split("\\s+"));
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(Kpe.EXIT_BAD_INPUT);
+        assertThat(run.err()).contains(message.strip());
+        assertThat(clientsMade).hasValue(0);
+    }
+
+    @Test
+    void aBadTemplateExitsWithCode2NamingTheLineAndSendsNothing() throws IOException {
+        Path template = Files.writeString(dir.resolve("t.yaml.j2"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ id }}\n  labels:\n    flavour: {{ flavour }}\n");
+        int before = requestCount();
+        Run run = run("up", "k", "--template", template.toString());
+        assertThat(run.exitCode()).isEqualTo(Kpe.EXIT_BAD_INPUT);
+        assertThat(run.err()).contains("line 6", "Undefined variable: 'flavour'");
+        assertThat(requestCount()).isEqualTo(before);
+    }
+
+    @Test
+    void aKeyWithAControlCharacterIsRefused() {
+        Run run = run("down", "bad\u0007key");
+        assertThat(run.exitCode()).isEqualTo(Kpe.EXIT_BAD_INPUT);
+        assertThat(run.err()).contains("control characters");
+    }
+
+    @Test
+    void lsOfAnEmptyNamespaceSaysSo() {
+        Run run = run("ls", "-n", "empty");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("no environments in namespace empty");
+    }
+
+    @Test
+    void lsAsJsonOfAnEmptyNamespaceIsAnEmptyArray() {
+        Run run = run("ls", "-n", "empty", "-o", "json");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out().strip()).isEqualTo("[ ]");
+    }
+
+    @Test
+    void downOfAMissingEnvironmentSucceedsAndSaysNothingWasDeleted() {
+        Run run = run("down", "never-created", "-n", "ns");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("no environment of 'never-created' in namespace ns; nothing deleted");
+    }
+
+    @Test
+    void helpDescribesExitCodes() {
+        Run run = run("--help");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("2 bad input (nothing was sent to the cluster)", "render", "gc");
+    }
+
+    private int requestCount() {
+        return server.getRequestCount();
+    }
+}
