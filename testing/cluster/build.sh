@@ -82,8 +82,10 @@ EOF
 #    end of input; close it once the copy ends;
 #  - pkg/kwok/server/debugging_exec.go returns a command's non-zero exit as a plain
 #    error, which the streaming server reports as an internal error (kubectl exits 1);
-#    wrap it with kpeExitCode (tools/kwok/patches/kpe_exit_code.go.in) so the exit
-#    code reaches the client.
+#    wrap it with kpeExitCode so the exit code reaches the client.
+# One addition, for start.sh's docker exec mode: debugging_exec.go passes every
+# exec command through kpeExecWrapper, which prefixes it with $KPE_EXEC_WRAPPER when
+# that is set in kwok's environment (tools/kwok/patches/kpe_exec.go.in).
 # Prints the go build flag to use.
 patched_kwok() {
   local src copy="$key_dir/kwok-src" modfile="$key_dir/kwok-build.mod"
@@ -96,10 +98,13 @@ patched_kwok() {
   sed -i -e 's/return \(s.execInContainer(ctx, cmd, in, stdout, stderr)\)$/return kpeExitCode(\1)/' \
     -e 's/return \(s.execInContainerWithTTY(ctx, cmd, in, stdout, resize)\)$/return kpeExitCode(\1)/' \
     "$copy/pkg/kwok/server/debugging_exec.go"
-  cp "$tools/kwok/patches/kpe_exit_code.go.in" "$copy/pkg/kwok/server/kpe_exit_code.go"
+  sed -i 's/^\([[:space:]]*\)podName, podNamespace := pod\[0\], pod\[1\]$/&\n\1ctx, cmd = kpeExecWrapper(ctx, podNamespace, podName, container, cmd)/' \
+    "$copy/pkg/kwok/server/debugging_exec.go"
+  cp "$tools/kwok/patches/kpe_exec.go.in" "$copy/pkg/kwok/server/kpe_exec.go"
   # Fail loudly if a newer kwok moved the code these edits expect.
   if ! grep -q '_ = inPipe.Close()' "$copy/pkg/utils/exec/exec.go" ||
-    [[ "$(grep -c 'return kpeExitCode(s.execInContainer' "$copy/pkg/kwok/server/debugging_exec.go")" != 2 ]]; then
+    [[ "$(grep -c 'return kpeExitCode(s.execInContainer' "$copy/pkg/kwok/server/debugging_exec.go")" != 2 ]] ||
+    [[ "$(grep -c 'ctx, cmd = kpeExecWrapper(' "$copy/pkg/kwok/server/debugging_exec.go")" != 1 ]]; then
     echo "build.sh: the kwok exec patches no longer apply to $src" >&2
     return 1
   fi

@@ -12,8 +12,10 @@
 #   KPE_CLUSTER_PV_SIZE    capacity of each PersistentVolume (default 50Gi)
 #   KPE_DOCKER_TCP         host:port that port-forwards to any pod's port 2375 reach
 #                          (default 127.0.0.1:23750)
-#   KPE_EXEC_CONTAINER     a container on the test Docker daemon; when set, `kubectl
-#                          exec` into any pod runs the command there (docker exec -i)
+#   KPE_EXEC_CONTAINER     a container on the Docker daemon at KPE_DOCKER_TCP; when
+#                          set, `kubectl exec` into any pod runs the command there
+#                          (docker exec -i). May contain {namespace}, {pod} and
+#                          {container}, replaced per exec (one container per pod).
 #   KPE_EXEC_MODE          docker | local | off (default: docker when
 #                          KPE_EXEC_CONTAINER is set, else local)
 #   KPE_CLUSTER_TIMEOUT    seconds allowed for each start-up wait (default 120)
@@ -292,29 +294,28 @@ k apply -f "$cluster_dir/cluster-objects.yaml" >/dev/null 2>"$cluster_dir/logs/a
   { cat "$cluster_dir/logs/apply.log" >&2; false; }
 
 # --- kwok -------------------------------------------------------------------------
-# Exec: kwok runs the requested command as a local process found through ITS OWN PATH.
-kwok_path="$PATH"
+# Exec: kwok (patched by build.sh) runs each `kubectl exec` command as a local
+# process, or as `$KPE_EXEC_WRAPPER command...` when that is set in its environment.
+kwok_env=()
 exec_yaml=""
 case "$exec_mode" in
   docker)
     docker_cli="$(command -v docker)" || die "KPE_EXEC_MODE=docker needs the docker CLI"
-    shims="$cluster_dir/exec-shims"
-    mkdir -p "$shims"
-    # One script, linked under the names of the commands tests run in a pod; each
-    # forwards to the same command inside KPE_EXEC_CONTAINER on the test daemon.
-    cat >"$shims/kpe-exec" <<EOF
-#!/bin/bash
-tty_flag=()
-if [[ -t 0 ]]; then tty_flag=(-t); fi
-exec "$docker_cli" --host "tcp://$docker_tcp" exec -i "\${tty_flag[@]}" "$exec_container" "\$(basename "\$0")" "\$@"
-EOF
-    chmod 755 "$shims/kpe-exec"
-    for c in sh bash ash cat tar mkdir rm rmdir ls cp mv wc touch chmod chown ln echo env \
-      printf test true false id whoami pwd find grep sed head tail sleep stat du df \
-      hostname uname date docker; do
-      ln -sf kpe-exec "$shims/$c"
-    done
-    kwok_path="$shims:$PATH"
+    wrapper="$cluster_dir/exec-in-docker"
+    {
+      echo '#!/usr/bin/env bash'
+      echo '# Written by start.sh: runs a `kubectl exec` command in a container on the test'
+      echo '# Docker daemon. kwok sets KPE_POD_NAMESPACE, KPE_POD_NAME and KPE_POD_CONTAINER.'
+      printf 'container=%q\n' "$exec_container"
+      echo 'container="${container//\{namespace\}/$KPE_POD_NAMESPACE}"'
+      echo 'container="${container//\{pod\}/$KPE_POD_NAME}"'
+      echo 'container="${container//\{container\}/$KPE_POD_CONTAINER}"'
+      echo 'tty=()'
+      echo 'if [[ -t 0 ]]; then tty=(-t); fi'
+      printf 'exec %q --host %q exec -i "${tty[@]}" "$container" "$@"\n' "$docker_cli" "tcp://$docker_tcp"
+    } >"$wrapper"
+    chmod 755 "$wrapper"
+    kwok_env=(KPE_EXEC_WRAPPER="$wrapper")
     exec_yaml="
 ---
 apiVersion: kwok.x-k8s.io/v1alpha1
@@ -417,7 +418,7 @@ EOF
 } >"$cluster_dir/kwok.yaml"
 
 log "starting kwok for node $node_name (kubelet API on 127.0.0.1:$kwok_port)"
-launch kwok env PATH="$kwok_path" "$bin/kwok" \
+launch kwok env "${kwok_env[@]}" "$bin/kwok" \
   --config "$cluster_dir/kwok.yaml" \
   --kubeconfig "$admin_kubeconfig" \
   --manage-single-node "$node_name" --node-name "$node_name" \
