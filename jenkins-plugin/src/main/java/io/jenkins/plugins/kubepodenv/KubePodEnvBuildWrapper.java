@@ -13,9 +13,11 @@ import io.kubepodenv.engine.config.SettingsLayer;
 import java.io.IOException;
 import java.util.Map;
 import jenkins.tasks.SimpleBuildWrapper;
+import hudson.util.ListBoxModel;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.verb.POST;
 
 /** The same environment for freestyle jobs: Build Environment > "Docker host on Kubernetes (kube-pod-env)". */
 public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
@@ -128,6 +130,16 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
         @Override
         public boolean isApplicable(AbstractProject<?, ?> item) {
             return true;
+        }
+
+        @POST
+        public ListBoxModel doFillKeepItems() {
+            return Choices.keep();
+        }
+
+        @POST
+        public ListBoxModel doFillConnectionModeItems() {
+            return Choices.connectionModes();
         }
 
         @Override

@@ -20,7 +20,6 @@ import io.kubepodenv.engine.Options;
 import io.kubepodenv.engine.config.AccessCheck;
 import io.kubepodenv.engine.config.ClusterConnection;
 import io.kubepodenv.engine.config.ClusterTarget;
-import io.kubepodenv.engine.config.ConnectionMode;
 import io.kubepodenv.engine.config.SettingsLayer;
 import io.kubepodenv.engine.config.SettingsResolver;
 import io.kubepodenv.engine.template.Manifest;
@@ -196,13 +195,13 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
         }
 
         @POST
-        public ListBoxModel doFillConnectionModeItems(@AncestorInPath Item item) {
-            ListBoxModel model = new ListBoxModel();
-            model.add("(inherit; default: tunnel)", "");
-            for (ConnectionMode mode : ConnectionMode.values()) {
-                model.add(mode.id(), mode.id());
-            }
-            return model;
+        public ListBoxModel doFillConnectionModeItems() {
+            return Choices.connectionModes();
+        }
+
+        @POST
+        public ListBoxModel doFillServerSideApplyItems() {
+            return Choices.serverSideApply();
         }
 
         @POST

@@ -7,6 +7,7 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import io.kubepodenv.engine.config.SettingsLayer;
 import java.util.Set;
+import hudson.util.ListBoxModel;
 import org.jenkinsci.Symbol;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
@@ -14,6 +15,7 @@ import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.verb.POST;
 
 /**
  * {@code withKubePodEnv { ... }}: runs its block with {@code DOCKER_HOST} pointing at this build's (or pull request's)
@@ -113,6 +115,21 @@ public class KubePodEnvStep extends Step {
         @Override
         public String getFunctionName() {
             return "withKubePodEnv";
+        }
+
+        @POST
+        public ListBoxModel doFillKeepItems() {
+            return Choices.keep();
+        }
+
+        @POST
+        public ListBoxModel doFillConnectionModeItems() {
+            return Choices.connectionModes();
+        }
+
+        @POST
+        public ListBoxModel doFillServerSideApplyItems() {
+            return Choices.serverSideApply();
         }
 
         @Override
