@@ -2,6 +2,7 @@ package io.kubepodenv.engine.template;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.el.JinjavaNodePreProcessor;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.features.BuiltInFeatures;
 import com.hubspot.jinjava.features.FeatureConfig;
@@ -67,6 +68,9 @@ public final class TemplateRenderer {
             .withRangeLimit(1_000)
             .withMaxRenderDepth(10)
             .withEnableRecursiveMacroCalls(false)
+            // Checks the thread's interrupt flag before each node: without it a render that timed out keeps running
+            // (and burning a CPU) after the worker is shut down, since jinjava's loops never look at the flag.
+            .withNodePreProcessor(new JinjavaNodePreProcessor())
             .withRandomNumberGeneratorStrategy(RandomNumberGeneratorStrategy.CONSTANT_ZERO)
             .withDateTimeProvider(() -> 0L)
             .withDisabled(Map.of(Context.Library.TAG, DISABLED_TAGS))
