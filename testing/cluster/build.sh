@@ -2,11 +2,15 @@
 # Builds the local control plane (etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler, kubectl, kwok) from the Go modules pinned under tools/, once, into
 #   ${KPE_CACHE_DIR:-$HOME/.cache/kube-pod-env}/cluster/<key>/bin
-# where <key> is a hash of the pinned go.mod/go.sum files, this script's build flags
-# and the Go toolchain version. Binaries already in that directory are reused.
+# where <key> is a hash of everything under tools/ (module pins, our Go sources, the
+# kwok patch), of this script and of the Go toolchain version. Binaries already in
+# that directory are reused; a new pin or patch gets a new directory.
 #
 # Prints the bin directory on the last line of stdout, so callers can do
 #   bin=$(testing/cluster/build.sh | tail -n1)
+#
+# Usage: build.sh [--prune]   --prune also deletes other keys' directories under
+#                             the cache root (builds of earlier pins).
 #
 # Environment:
 #   KPE_CACHE_DIR          cache root (default $HOME/.cache/kube-pod-env)
@@ -58,6 +62,21 @@ key_dir="$cache_root/cluster/$key"
 bin="$key_dir/bin"
 logs="${KPE_BUILD_LOG_DIR:-$key_dir/logs}"
 mkdir -p "$bin" "$logs"
+
+for arg in "$@"; do
+  case "$arg" in
+    --prune)
+      for d in "$cache_root"/cluster/*/; do
+        d="${d%/}"
+        if [[ "$d" != "$key_dir" && -f "$d/versions.txt" ]]; then
+          echo "prune   $d" >&2
+          rm -rf -- "$d"
+        fi
+      done
+      ;;
+    *) echo "build.sh: unknown argument '$arg' (expected --prune)" >&2; exit 2 ;;
+  esac
+done
 
 # One build at a time per cache key (two test runs starting together must not race).
 exec 9>"$key_dir/.build.lock"

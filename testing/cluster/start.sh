@@ -58,8 +58,8 @@ if [[ -f "$cluster_dir/$marker_name" ]]; then
     if is_ours "$(pid_of "$c")"; then alive=$((alive + 1)); fi
   done
   if ((alive == ${#components[@]})); then
-    log "cluster already running in $cluster_dir"
-    echo "export KUBECONFIG=$cluster_dir/admin.kubeconfig  # or: source $cluster_dir/env"
+    log "cluster already running in $cluster_dir (its settings are in $cluster_dir/env; stop.sh to change them)"
+    echo "source $cluster_dir/env   # exports KUBECONFIG=$cluster_dir/admin.kubeconfig"
     exit 0
   fi
   if ((alive > 0)); then
