@@ -127,8 +127,9 @@ public final class FakeStatefulSetController implements AutoCloseable {
         try {
             work.run();
         } catch (KubernetesClientException e) {
-            // 404/409: the object went away or changed under us, as it does when the engine deletes concurrently
-            if (e.getCode() != 404 && e.getCode() != 409) {
+            // 404/409: the object went away or changed under us, as it does when the engine deletes concurrently;
+            // anything during close() is the interrupt that stops us
+            if (e.getCode() != 404 && e.getCode() != 409 && !worker.isShutdown()) {
                 errors.add(e);
             }
         } catch (RuntimeException e) {
