@@ -32,7 +32,8 @@ public final class DockerMockCluster implements AutoCloseable {
 
     private DockerMockCluster(BiFunction<String, Integer, SocketAddress> targets, DockerDaemonFixture docker) {
         this.portForward = new PortForwardBridge(targets);
-        this.exec = docker == null ? null : new ExecBridge(docker, execContainers::get);
+        this.exec = docker == null ? null
+                : new ExecBridge(docker, pod -> execContainers.getOrDefault(pod, execContainers.get("*")));
         PortForwardExecDispatcher dispatcher = new PortForwardExecDispatcher(new KubernetesCrudDispatcher(),
                 portForward, exec);
         this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
@@ -66,7 +67,7 @@ public final class DockerMockCluster implements AutoCloseable {
         return exec;
     }
 
-    /** Exec requests for {@code pod} run in the given docker container. */
+    /** Exec requests for {@code pod} ({@code *}: any pod without its own) run in the given docker container. */
     public void execInto(String pod, String dockerContainer) {
         execContainers.put(pod, dockerContainer);
     }

@@ -1,0 +1,149 @@
+package io.kubepodenv.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubepodenv.engine.Durations;
+import io.kubepodenv.engine.Environment;
+import io.kubepodenv.engine.EnvironmentFailedException;
+import io.kubepodenv.engine.EnvironmentKey;
+import io.kubepodenv.engine.KubePodEnv;
+import io.kubepodenv.engine.KubePodEnvException;
+import io.kubepodenv.engine.Options;
+import io.kubepodenv.engine.tunnel.DockerTunnel;
+import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
+import io.kubepodenv.engine.tunnel.TunnelOptions;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "exec", mixinStandardHelpOptions = true,
+    description = {
+        "Run a local command with DOCKER_HOST pointing at the environment of KEY.",
+        "",
+        "Opens a tunnel on 127.0.0.1 to the environment's Docker server, checks that it answers, runs COMMAND with "
+            + "DOCKER_HOST=tcp://127.0.0.1:<port>, and closes the tunnel when COMMAND ends. Every other DOCKER_* "
+            + "variable (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_CONTEXT, ...) is removed from COMMAND's "
+            + "environment: the tunnel speaks plain TCP.",
+        "",
+        "Exit code: COMMAND's own; 1 when the environment cannot be reached; 127 when COMMAND cannot be started.",
+        "",
+        "Example:  kpe exec myapp-pr-42 -- docker compose up -d"})
+final class ExecCommand implements Callable<Integer> {
+    static final int EXIT_CANNOT_RUN = 127;
+
+    @ParentCommand
+    private Kpe kpe;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private EngineOptions engineOptions;
+
+    @Parameters(index = "0", paramLabel = "KEY", description = "The environment key given to 'up'.")
+    private String key;
+
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND",
+        description = "The command and its arguments; put '--' before it so that its options stay its own.")
+    private List<String> command;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "0",
+        description = "Local port of the tunnel (default: one the system chooses).")
+    private int port;
+
+    @Option(names = "--ping-timeout", paramLabel = "DURATION", defaultValue = "60s",
+        description = "How long to wait for the Docker server to answer through the tunnel (default: "
+            + "${DEFAULT-VALUE}).")
+    private String pingTimeout;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print no progress lines.")
+    private boolean quiet;
+
+    @Override
+    public Integer call() {
+        Options options = engineOptions.toOptions();
+        Duration ping = Durations.parse("ping timeout", pingTimeout);
+        Terminal terminal = new Terminal(spec.commandLine().getErr(), quiet);
+        try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
+            Environment environment = find(engine, key, options);
+            try (DockerTunnel tunnel = openTunnel(client, environment, port, ping, terminal)) {
+                terminal.progress("DOCKER_HOST=" + tunnel.dockerHost() + " (environment " + environment.id() + ")");
+                return run(command, tunnel.dockerHost());
+            }
+        }
+    }
+
+    /** The environment of {@code key}, or an error that says how to create it. */
+    static Environment find(KubePodEnv engine, String key, Options options) {
+        return engine.find(EnvironmentKey.of(key)).orElseThrow(() -> new EnvironmentFailedException(
+            "no environment of '" + key + "' in namespace " + options.namespace() + "; create it with: kpe up '"
+                + key + "'"));
+    }
+
+    static StatefulSetPodLocator locator(KubernetesClient client, Environment environment) {
+        return new StatefulSetPodLocator(client, environment.namespace(), environment.dockerHost());
+    }
+
+    static DockerTunnel openTunnel(KubernetesClient client, Environment environment, int port, Duration ping,
+            Terminal terminal) {
+        TunnelOptions tunnelOptions = TunnelOptions.defaults().withPort(port)
+            .withTimeouts(TunnelOptions.defaults().connectTimeout(), ping).withListener(terminal);
+        try {
+            return DockerTunnel.open(client, environment.namespace(), locator(client, environment), tunnelOptions);
+        } catch (KubePodEnvException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Engine errors other than the two the top command maps are still "the environment failed" for the user. */
+    static EnvironmentFailedException failed(KubePodEnvException e) {
+        return e instanceof EnvironmentFailedException f ? f : new EnvironmentFailedException(e.getMessage(), e);
+    }
+
+    /** The command's environment: ours without any DOCKER_* variable, plus DOCKER_HOST. */
+    static Map<String, String> childEnvironment(Map<String, String> parent, String dockerHost) {
+        Map<String, String> env = new java.util.HashMap<>(parent);
+        env.keySet().removeIf(name -> name.startsWith("DOCKER_"));
+        env.put("DOCKER_HOST", dockerHost);
+        return env;
+    }
+
+    private int run(List<String> cmd, String dockerHost) {
+        ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+        Map<String, String> childEnvironment = childEnvironment(pb.environment(), dockerHost);
+        pb.environment().clear();
+        pb.environment().putAll(childEnvironment);
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("kpe: cannot run '" + cmd.get(0) + "': " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return EXIT_CANNOT_RUN;
+        }
+        // The command gets Ctrl-C from the terminal itself; if kpe is stopped, don't leave it running alone.
+        Thread stopChild = new Thread(process::destroy, "kpe-exec-stop-child");
+        Runtime.getRuntime().addShutdownHook(stopChild);
+        try {
+            return process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroy();
+            return Kpe.EXIT_FAILED;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopChild);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+    }
+}
