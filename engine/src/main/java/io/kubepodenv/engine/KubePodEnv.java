@@ -33,13 +33,26 @@ public final class KubePodEnv implements AutoCloseable {
     private final InstanceIds ids;
     private final EnvironmentTemplate template;
     private final EnvironmentLock lock;
+    private final DockerServerCheck dockerCheck;
     private static final Duration LOCK_MARGIN = Duration.ofMinutes(1);
+    private static final Duration MIN_DOCKER_CHECK = Duration.ofSeconds(5);
 
+    /** An engine whose {@code up} ends with {@link DockerServerCheck#TUNNEL_PING}. */
     public KubePodEnv(KubernetesClient client, Options options) {
-        this(client, options, Clock.systemUTC(), new InstanceIds());
+        this(client, options, DockerServerCheck.TUNNEL_PING);
+    }
+
+    public KubePodEnv(KubernetesClient client, Options options, DockerServerCheck dockerCheck) {
+        this(client, options, Clock.systemUTC(), new InstanceIds(), dockerCheck);
     }
 
     public KubePodEnv(KubernetesClient client, Options options, Clock clock, InstanceIds ids) {
+        this(client, options, clock, ids, DockerServerCheck.TUNNEL_PING);
+    }
+
+    public KubePodEnv(KubernetesClient client, Options options, Clock clock, InstanceIds ids,
+        DockerServerCheck dockerCheck) {
+        this.dockerCheck = dockerCheck;
         this.client = client;
         this.options = options;
         this.clock = clock;
@@ -132,6 +145,7 @@ public final class KubePodEnv implements AutoCloseable {
             if (again.templateHash().equals(current.templateHash())) {
                 listener.progress("reusing environment " + current.id() + " (template unchanged)");
                 String pod = waiter.await(current.dockerHost(), current.id(), options.readyTimeout(), listener);
+                dockerCheck.verify(client, current, remaining(started), listener);
                 listener.progress("ready: pod " + pod);
                 return new ReadyEnvironment(withReady(current), pod, true, since(started));
             }
@@ -148,9 +162,10 @@ public final class KubePodEnv implements AutoCloseable {
             listener.progress("waiting for StatefulSet " + manifest.dockerHost().name() + " to be ready (timeout "
                 + Durations.format(options.readyTimeout()) + ")");
             String pod = waiter.await(manifest.dockerHost().name(), id, options.readyTimeout(), listener);
-            listener.progress("ready: pod " + pod);
             Environment environment = new Environment(key, id, options.namespace(), manifest.dockerHost().name(),
                 manifest.templateHash(), Optional.of(Instant.now(clock)), true, manifest.kinds(), options.owner());
+            dockerCheck.verify(client, environment, remaining(started), listener);
+            listener.progress("ready: pod " + pod);
             return new ReadyEnvironment(environment, pod, false, since(started));
         } catch (RuntimeException e) {
             throw cleanUpAfterFailure(id, manifest.kinds(), e, listener);
@@ -245,6 +260,12 @@ public final class KubePodEnv implements AutoCloseable {
         int colon = hash.indexOf(':');
         String hex = colon >= 0 ? hash.substring(colon + 1) : hash;
         return hex.length() > 12 ? hex.substring(0, 12) : hex;
+    }
+
+    /** What is left of the ready timeout, at least a few seconds for the Docker check. */
+    private Duration remaining(long startedNanos) {
+        Duration left = options.readyTimeout().minus(since(startedNanos));
+        return left.compareTo(MIN_DOCKER_CHECK) < 0 ? MIN_DOCKER_CHECK : left;
     }
 
     private static Duration since(long startedNanos) {

@@ -2,6 +2,7 @@ package io.kubepodenv.engine.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubepodenv.engine.DockerServerCheck;
 import io.kubepodenv.engine.Environment;
 import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
@@ -28,7 +29,7 @@ class EnvironmentLookupTest {
     }
 
     private KubePodEnv engine() {
-        return new KubePodEnv(cluster().client(), cluster().options().build());
+        return new KubePodEnv(cluster().client(), cluster().options().build(), DockerServerCheck.POD_READY_ONLY);
     }
 
     @Test
@@ -59,7 +60,7 @@ class EnvironmentLookupTest {
             String ready = engine.up(SLASH, listener).environment().id();
             cluster().controller().behaviour(PodBehaviour.neverReady());
             try (KubePodEnv keeping = new KubePodEnv(cluster().client(),
-                cluster().options().keepOnFailure(true).build())) {
+                cluster().options().keepOnFailure(true).build(), DockerServerCheck.POD_READY_ONLY)) {
                 keeping.up(COLON, listener);
             } catch (RuntimeException expected) {
                 // never ready: kept for inspection, listed as not ready

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.kubepodenv.engine.DockerServerCheck;
 import io.kubepodenv.engine.EnvironmentFailedException;
 import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
@@ -31,13 +32,13 @@ class KubePodEnvDownTest {
     }
 
     private ReadyEnvironment up(Options options, EnvironmentKey key) {
-        try (KubePodEnv engine = new KubePodEnv(cluster().client(), options)) {
+        try (KubePodEnv engine = new KubePodEnv(cluster().client(), options, DockerServerCheck.POD_READY_ONLY)) {
             return engine.up(key, listener);
         }
     }
 
     private EnvironmentDeleter.Result down(Options options, EnvironmentKey key, boolean wait) {
-        try (KubePodEnv engine = new KubePodEnv(cluster().client(), options)) {
+        try (KubePodEnv engine = new KubePodEnv(cluster().client(), options, DockerServerCheck.POD_READY_ONLY)) {
             return engine.down(key, wait, listener);
         }
     }

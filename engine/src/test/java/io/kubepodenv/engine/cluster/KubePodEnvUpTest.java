@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.kubepodenv.engine.DockerServerCheck;
 import io.kubepodenv.engine.EnvironmentFailedException;
 import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
@@ -46,7 +47,9 @@ class KubePodEnvUpTest {
     }
 
     private KubePodEnv engine(Options options) {
-        return new KubePodEnv(cluster().client(), options);
+        // No Docker server behind the mock: readiness ends at the pod's Ready condition (KubePodEnvDockerTest
+        // covers the ping through the tunnel).
+        return new KubePodEnv(cluster().client(), options, DockerServerCheck.POD_READY_ONLY);
     }
 
     private ReadyEnvironment up(Options options) {
@@ -142,7 +145,7 @@ class KubePodEnvUpTest {
         cluster().fixtureClient().configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName(id + "-dc")
             .endMetadata().addToData("daemon.json", "{\"debug\": true}").build()).create();
         try (KubePodEnv engine = new KubePodEnv(cluster().client(), cluster().options().serverSideApply(false).build(),
-            Clock.systemUTC(), new InstanceIds(new Random(1)))) {
+            Clock.systemUTC(), new InstanceIds(new Random(1)), DockerServerCheck.POD_READY_ONLY)) {
             assertThat(engine.up(KEY, listener).environment().id()).isEqualTo(id);
         }
         assertThat(engineWritesExceptLeases()).anyMatch(c -> c.method().equals("PUT")

@@ -36,7 +36,16 @@ public final class MockCluster implements AutoCloseable {
     private final FakeStatefulSetController controller;
 
     public MockCluster() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), api, false);
+        this(null);
+    }
+
+    /**
+     * A mock cluster whose pod port-forwards go through {@code portForward} (to a real Docker daemon, say);
+     * {@code null}: no port-forward is served.
+     */
+    public MockCluster(PortForwardBridge portForward) {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+            portForward == null ? api : new PortForwardExecDispatcher(api, portForward, null), false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         // No retries: an injected 5xx must reach the code under test instead of being retried away.
         client = server.createClient(b -> b.editOrNewConfig().withNamespace(NAMESPACE)

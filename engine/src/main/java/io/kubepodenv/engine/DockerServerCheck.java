@@ -1,0 +1,43 @@
+package io.kubepodenv.engine;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubepodenv.engine.tunnel.DockerTunnel;
+import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
+import io.kubepodenv.engine.tunnel.TunnelException;
+import io.kubepodenv.engine.tunnel.TunnelOptions;
+import java.time.Duration;
+
+/**
+ * The last step of "ready": the Docker server must answer through the same path {@code DOCKER_HOST} will take. A
+ * pod's Ready condition only says what its readiness probe saw, and a template's probe may be missing or wrong.
+ */
+@FunctionalInterface
+public interface DockerServerCheck {
+    /**
+     * Opens a tunnel to the environment's pod, waits (at most {@code timeout}) for {@code GET /_ping} to answer
+     * {@code OK} through it, and closes it.
+     */
+    DockerServerCheck TUNNEL_PING = (client, environment, timeout, listener) -> {
+        TunnelOptions options = TunnelOptions.defaults().withListener(listener)
+            .withTimeouts(TunnelOptions.defaults().connectTimeout(), timeout);
+        try (DockerTunnel tunnel = DockerTunnel.open(client, environment.namespace(),
+            new StatefulSetPodLocator(client, environment.namespace(), environment.dockerHost()), options)) {
+            listener.progress("the Docker server answers through the tunnel");
+        } catch (TunnelException e) {
+            throw new EnvironmentFailedException("the pod is ready but its Docker server does not answer on port "
+                + TunnelOptions.DOCKER_PORT + " through a port-forward: " + e.getMessage()
+                + ". The docker-host StatefulSet's first container must serve Docker on that port without TLS", e);
+        }
+    };
+
+    /**
+     * No check beyond the pod's Ready condition: for callers that check the Docker server themselves (an agent-side
+     * tunnel does its own ping) and for tests whose mock cluster has no Docker server behind it.
+     */
+    DockerServerCheck POD_READY_ONLY = (client, environment, timeout, listener) -> { };
+
+    /**
+     * @throws EnvironmentFailedException when the Docker server does not answer in time
+     */
+    void verify(KubernetesClient client, Environment environment, Duration timeout, ProgressListener listener);
+}
