@@ -97,8 +97,9 @@ pki="$cluster_dir/pki"
 
 # If anything below fails, stop what was started but keep the logs for diagnosis.
 on_error() {
-  local rc=$?
-  log "start failed (exit $rc); logs are in $cluster_dir/logs"
+  local rc=$? line="$1" command="$2"
+  log "start failed (exit $rc) at start.sh line $line: $command"
+  log "state and logs kept in $cluster_dir (stop.sh removes them)"
   for c in "${components[@]}"; do
     if [[ -f "$cluster_dir/logs/$c.log" ]]; then
       log "--- last lines of $c.log"
@@ -108,24 +109,28 @@ on_error() {
   "$here/stop.sh" --keep >&2 || true
   exit "$rc"
 }
-trap on_error ERR
+trap 'on_error "$LINENO" "$BASH_COMMAND"' ERR
 
 # --- certificates -----------------------------------------------------------------
+# ECDSA P-256 keys: much faster to generate than RSA, and every component accepts them.
 log "generating certificates in $pki"
 openssl_quiet() { openssl "$@" 2>/dev/null; }
-openssl_quiet req -x509 -new -newkey rsa:2048 -nodes -days 3650 \
+openssl_quiet req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
   -keyout "$pki/ca.key" -out "$pki/ca.crt" -subj "/CN=kpe-cluster-ca" \
   -addext "basicConstraints=critical,CA:TRUE" \
   -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"
 
 # issue NAME SUBJECT USAGE [SUBJECT_ALT_NAMES]: a key and a CA-signed certificate.
+# KEY_TYPE=rsa gives an RSA key instead of P-256.
 issue() {
   local name="$1" subject="$2" usage="$3" san="${4:-}"
-  openssl_quiet req -new -newkey rsa:2048 -nodes -keyout "$pki/$name.key" \
+  local newkey=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1)
+  if [[ "${KEY_TYPE:-ec}" == rsa ]]; then newkey=(-newkey rsa:2048); fi
+  openssl_quiet req -new "${newkey[@]}" -nodes -keyout "$pki/$name.key" \
     -out "$pki/$name.csr" -subj "$subject"
   {
     echo "basicConstraints=CA:FALSE"
-    echo "keyUsage=critical,digitalSignature,keyEncipherment"
+    echo "keyUsage=critical,digitalSignature"
     echo "extendedKeyUsage=$usage"
     if [[ -n "$san" ]]; then echo "subjectAltName=$san"; fi
   } >"$pki/$name.ext"
@@ -137,7 +142,9 @@ issue apiserver "/CN=kube-apiserver" serverAuth \
   "IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
 issue kubelet-serving "/CN=$node_name" serverAuth "IP:127.0.0.1,DNS:$node_name,DNS:localhost"
 issue apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
-issue admin "/O=system:masters/CN=kpe-admin" clientAuth
+# RSA for the admin credentials: Java clients read this kubeconfig's client key, and
+# some assume RSA unless told otherwise.
+KEY_TYPE=rsa issue admin "/O=system:masters/CN=kpe-admin" clientAuth
 issue controller-manager "/CN=system:kube-controller-manager" clientAuth
 issue scheduler "/CN=system:kube-scheduler" clientAuth
 openssl_quiet genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key"
@@ -166,7 +173,14 @@ k() { "$bin/kubectl" --kubeconfig "$admin_kubeconfig" --request-timeout=20s "$@"
 launch() {
   local name="$1"; shift
   nohup "$@" >"$cluster_dir/logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$cluster_dir/pids/$name.pid"
+  local pid=$! deadline=$((SECONDS + 10))
+  echo "$pid" >"$cluster_dir/pids/$name.pid"
+  # Until the child has exec'd, its command line is this script's, which is_ours
+  # does not recognise; wait for the exec so a busy machine cannot make a healthy
+  # process look dead.
+  until is_ours "$pid" || ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); do
+    sleep 0.05
+  done
 }
 alive() { is_ours "$(pid_of "$1")"; }
 # healthy NAME URL [CURL ARGS...]: the process is alive and URL answers 200 "ok".
