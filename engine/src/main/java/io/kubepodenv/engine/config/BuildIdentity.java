@@ -6,6 +6,7 @@ import io.kubepodenv.engine.naming.Hashes;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Who asks for an environment: a build, described by plain names so that the rules below are tested without the CI
@@ -90,6 +91,37 @@ public record BuildIdentity(String jobFullName, String projectFullName, String s
         Optional.of(buildUrl).filter(u -> !u.isEmpty()).ifPresent(u -> a.put("build-url", u));
         a.replaceAll((k, v) -> v.length() > 4096 ? v.substring(0, 4096) : v);
         return a;
+    }
+
+    /**
+     * The keys that builds of an item and of everything inside it produce: for an item named {@code F} (a job, a
+     * folder or a multibranch project), {@code job:F}, {@code job:F/...}, {@code change:F:...} and
+     * {@code change:F/...}. Used to reconcile just what an item's deletion, or a branch's death, may have orphaned.
+     */
+    public static Predicate<EnvironmentKey> keysUnder(String itemFullName) {
+        if (itemFullName == null || itemFullName.isBlank()) {
+            throw new InvalidInputException("item full name: must not be empty");
+        }
+        String name = itemFullName;
+        return key -> {
+            String v = key.value();
+            return v.equals("job:" + name) || v.startsWith("job:" + name + "/")
+                || v.startsWith("change:" + name + ":") || v.startsWith("change:" + name + "/");
+        };
+    }
+
+    /**
+     * The keys of change {@code changeId} of multibranch project {@code projectFullName}, whatever the SCM source. For
+     * a job whose branch is already dead the source is no longer known (the CI system forgets it), but a build of it
+     * may still be running: this over-approximates its key, which is safe for "is a build of this key running?".
+     */
+    public static Predicate<EnvironmentKey> keysOfChange(String projectFullName, String changeId) {
+        String prefix = "change:" + projectFullName + ":";
+        String suffix = ":" + changeId;
+        return key -> {
+            String v = key.value();
+            return v.startsWith(prefix) && v.endsWith(suffix) && v.length() >= prefix.length() + suffix.length();
+        };
     }
 
     /**

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Deletes dead environments in one sweep: one list call for the environments, then one list call per kind for all
@@ -56,5 +57,49 @@ public final class GarbageCollector {
             new EnvironmentDeleter(client, namespace).deleteInstances(ids, kinds, wait, timeout, listener);
         }
         return new Sweep(doomed, all.size());
+    }
+
+    /** The outcome of a reconciliation: what was decided for each environment in scope. */
+    public record Reconciliation(List<ReconcilePolicy.Decision> decisions, int examined) {
+        public Reconciliation {
+            decisions = List.copyOf(decisions);
+        }
+
+        /** The decisions with {@code action}. */
+        public List<ReconcilePolicy.Decision> with(ReconcilePolicy.Action action) {
+            return decisions.stream().filter(d -> d.action() == action).toList();
+        }
+    }
+
+    /**
+     * Lists the environments (one call), <em>then</em> asks {@code policy} for the keys alive and busy at that
+     * moment, and deletes the environments it condemns that no build uses, all together (one list call per kind).
+     * Deferred environments are returned for the caller to delete once their builds end.
+     *
+     * @param policy computed after the listing, so that it sees every job that created a listed environment
+     */
+    public Reconciliation reconcile(Supplier<ReconcilePolicy> policy, boolean dryRun, boolean wait, Duration timeout,
+        ProgressListener listener) {
+        List<Environment> all = new EnvironmentLookup(client, namespace).listAll();
+        List<ReconcilePolicy.Decision> decisions = policy.get().decide(all, clock.instant());
+        Set<String> ids = new LinkedHashSet<>();
+        Set<String> kinds = new LinkedHashSet<>();
+        for (ReconcilePolicy.Decision d : decisions) {
+            Environment e = d.environment();
+            switch (d.action()) {
+                case DELETE -> {
+                    listener.progress((dryRun ? "would delete " : "deleting ") + e.id() + " ('" + e.key() + "'): "
+                        + d.reason());
+                    ids.add(e.id());
+                    kinds.addAll(e.kinds());
+                }
+                case DEFER -> listener.progress("deferring " + e.id() + " ('" + e.key() + "'): " + d.reason());
+                case KEEP -> { }
+            }
+        }
+        if (!dryRun && !ids.isEmpty()) {
+            new EnvironmentDeleter(client, namespace).deleteInstances(ids, kinds, wait, timeout, listener);
+        }
+        return new Reconciliation(decisions, all.size());
     }
 }

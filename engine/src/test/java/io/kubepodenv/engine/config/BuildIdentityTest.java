@@ -66,4 +66,29 @@ class BuildIdentityTest {
         assertThat(BuildIdentity.controllerOwner("https://ci.example.com/")).isEqualTo(owner);
         assertThat(BuildIdentity.controllerOwner("https://other.example.com/")).isNotEqualTo(owner);
     }
+
+    @Test
+    void theKeysUnderAnItemAreItsJobsAndItsChangesAndNothingWithASimilarName() {
+        var under = BuildIdentity.keysUnder("team/app");
+        assertThat(under.test(io.kubepodenv.engine.EnvironmentKey.of("job:team/app"))).isTrue();
+        assertThat(under.test(io.kubepodenv.engine.EnvironmentKey.of("job:team/app/main"))).isTrue();
+        assertThat(under.test(io.kubepodenv.engine.EnvironmentKey.of("change:team/app:src:12"))).isTrue();
+        assertThat(under.test(io.kubepodenv.engine.EnvironmentKey.of("change:team/app/sub:src:12"))).isTrue();
+        assertThat(under.test(io.kubepodenv.engine.EnvironmentKey.of("job:team/application"))).isFalse();
+        assertThat(under.test(io.kubepodenv.engine.EnvironmentKey.of("change:team/application:src:12"))).isFalse();
+        assertThat(under.test(io.kubepodenv.engine.EnvironmentKey.of("job:team"))).isFalse();
+        assertThat(under.test(BuildIdentity.ofChange("team/app/PR-12-head", "team/app", "src", "12", "", "").key()))
+            .isTrue();
+    }
+
+    @Test
+    void theKeysOfAChangeMatchEverySourceButNoOtherChange() {
+        var change = BuildIdentity.keysOfChange("team/app", "12");
+        assertThat(change.test(BuildIdentity.ofChange("j", "team/app", "src-a", "12", "", "").key())).isTrue();
+        assertThat(change.test(BuildIdentity.ofChange("j", "team/app", "", "12", "", "").key())).isTrue();
+        assertThat(change.test(BuildIdentity.ofChange("j", "team/app", "src-a", "112", "", "").key())).isFalse();
+        assertThat(change.test(BuildIdentity.ofChange("j", "team/app", "src-a", "1", "", "").key())).isFalse();
+        assertThat(change.test(BuildIdentity.ofChange("j", "team/other", "src-a", "12", "", "").key())).isFalse();
+        assertThat(change.test(BuildIdentity.ofJob("team/app/PR-12", "").key())).isFalse();
+    }
 }

@@ -1,0 +1,108 @@
+package io.kubepodenv.engine.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubepodenv.engine.DockerServerCheck;
+import io.kubepodenv.engine.EnvironmentKey;
+import io.kubepodenv.engine.KubePodEnv;
+import io.kubepodenv.engine.Options;
+import io.kubepodenv.engine.testing.MockCluster;
+import io.kubepodenv.engine.testing.MockClusterExtension;
+import io.kubepodenv.engine.testing.RecordingListener;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** One reconciliation against the mock cluster: one listing, the policy asked after it, one list call per kind. */
+class GarbageCollectorReconcileTest {
+    private static final String US = "jenkins-0123456789ab";
+    private static final EnvironmentKey CLOSED = EnvironmentKey.of("change:team/app:s:12");
+    private static final EnvironmentKey CLOSED_BUT_BUILDING = EnvironmentKey.of("change:team/app:s:13");
+    private static final EnvironmentKey OPEN = EnvironmentKey.of("change:team/app:s:14");
+    private static final EnvironmentKey FOREIGN = EnvironmentKey.of("change:team/app:s:15");
+
+    @RegisterExtension
+    final MockClusterExtension mock = new MockClusterExtension();
+
+    private final RecordingListener listener = new RecordingListener();
+
+    private String up(String owner, EnvironmentKey key) {
+        Options options = mock.cluster().options().owner(owner).build();
+        try (KubePodEnv engine = new KubePodEnv(mock.cluster().client(), options, DockerServerCheck.POD_READY_ONLY)) {
+            return engine.up(key, listener).environment().id();
+        }
+    }
+
+    @Test
+    void deletesTheOrphansKeepsTheLiveDefersTheBusyAndLeavesOtherOwnersAlone() {
+        String closed = up(US, CLOSED);
+        String building = up(US, CLOSED_BUT_BUILDING);
+        String open = up(US, OPEN);
+        String foreign = up("jenkins-ffffffffffff", FOREIGN);
+        int before = mock.cluster().engineRequests().size();
+        AtomicInteger listingsWhenAsked = new AtomicInteger(-1);
+
+        GarbageCollector gc = new GarbageCollector(mock.cluster().client(), MockCluster.NAMESPACE, Clock.systemUTC());
+        GarbageCollector.Reconciliation result = gc.reconcile(() -> {
+            listingsWhenAsked.set(statefulSetLists(before));
+            return new ReconcilePolicy(US, Set.of(OPEN), CLOSED_BUT_BUILDING::equals, ReconcilePolicy.everything(),
+                Optional.empty());
+        }, false, true, Duration.ofSeconds(5), listener);
+
+        assertThat(listingsWhenAsked.get()).as("the policy is computed after the environments are listed").isEqualTo(1);
+        assertThat(result.examined()).isEqualTo(4);
+        assertThat(result.with(ReconcilePolicy.Action.DELETE)).extracting(d -> d.environment().id())
+            .containsExactly(closed);
+        assertThat(result.with(ReconcilePolicy.Action.DEFER)).extracting(d -> d.environment().id())
+            .containsExactly(building);
+        assertThat(result.with(ReconcilePolicy.Action.KEEP)).extracting(d -> d.environment().id())
+            .containsExactly(open);
+        List<String> left = mock.cluster().managedObjectNames();
+        assertThat(left).noneMatch(n -> n.contains(closed));
+        assertThat(left).anyMatch(n -> n.contains(building)).anyMatch(n -> n.contains(open))
+            .anyMatch(n -> n.contains(foreign));
+        assertThat(listener.text()).contains("deferring " + building).contains("still running");
+    }
+
+    @Test
+    void listsOncePerKindWhateverTheNumberOfEnvironments() {
+        for (int i = 0; i < 4; i++) {
+            up(US, EnvironmentKey.of("job:plain-" + i));
+        }
+        int before = mock.cluster().engineRequests().size();
+        new GarbageCollector(mock.cluster().client(), MockCluster.NAMESPACE, Clock.systemUTC()).reconcile(
+            () -> new ReconcilePolicy(US, Set.of(), k -> false, ReconcilePolicy.everything(), Optional.empty()),
+            false, false, Duration.ofSeconds(5), listener);
+        List<String> lists = mock.cluster().engineRequests().subList(before, mock.cluster().engineRequests().size())
+            .stream().filter(c -> c.method().equals("GET") && !c.isWatch())
+            .filter(c -> c.queryParameter("labelSelector") != null)
+            .map(c -> c.resourcePath()).toList();
+        // The listing of environments, then one list per kind (the StatefulSet kind included) for all four.
+        assertThat(lists).hasSize(1 + 5);
+        assertThat(lists.subList(1, lists.size())).doesNotHaveDuplicates();
+        assertThat(mock.cluster().awaitNoManagedObjects(Duration.ofSeconds(3))).isEmpty();
+    }
+
+    @Test
+    void aDryRunDeletesNothing() {
+        String id = up(US, CLOSED);
+        GarbageCollector.Reconciliation result = new GarbageCollector(mock.cluster().client(), MockCluster.NAMESPACE,
+            Clock.systemUTC()).reconcile(() -> new ReconcilePolicy(US, Set.of(), k -> false,
+                ReconcilePolicy.everything(), Optional.empty()), true, false, Duration.ofSeconds(5), listener);
+        assertThat(result.with(ReconcilePolicy.Action.DELETE)).hasSize(1);
+        assertThat(mock.cluster().managedObjectNames()).anyMatch(n -> n.contains(id));
+        assertThat(listener.text()).contains("would delete " + id);
+    }
+
+    private int statefulSetLists(int from) {
+        List<io.kubepodenv.engine.testing.ApplyPatchShimDispatcher.Call> calls = mock.cluster().engineRequests();
+        return (int) calls.subList(from, calls.size()).stream()
+            .filter(c -> c.method().equals("GET") && !c.isWatch() && c.resourcePath().endsWith("/statefulsets"))
+            .count();
+    }
+}
