@@ -33,12 +33,12 @@ import org.slf4j.LoggerFactory;
  *   <li>up (local to pod): one frame in flight. The next frame is read from the local socket only after the
  *       websocket's send queue is empty again, so a slow pod slows the local client through TCP, and no frame is
  *       ever dropped (a refused send is an error, never ignored).</li>
- *   <li>down (pod to local): the websocket delivers a frame only on demand; demand is given back one frame at a
- *       time after that frame has been written to the local socket, so at most {@code receiveWindow} frames wait
- *       here.</li>
+ *   <li>down (pod to local): the websocket delivers a frame only on demand, and the next frame is requested only
+ *       once this one has been written to the local socket, so at most one frame waits here and a client that
+ *       stops reading stops the pod's data (through the API server's TCP window).</li>
  * </ul>
- * Two named daemon threads per connection: "up" connects and then pumps local to websocket, "down" writes
- * received frames to the local socket.
+ * Two named daemon threads per connection: "up" connects and then pumps local to websocket, "down" watches for the
+ * end of the connection. Received frames are written on the websocket's delivery thread.
  */
 final class PortForwardConnection implements WebSocket.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(PortForwardConnection.class);
@@ -68,6 +68,8 @@ final class PortForwardConnection implements WebSocket.Listener {
     private volatile String target = "(no pod yet)";
     private volatile Thread upThread;
     private volatile Thread downThread;
+    private volatile boolean answered;
+    private volatile long lastDownNanos = System.nanoTime();
 
     private static final byte[] UPGRADE_HEADER = "\nupgrade:".getBytes(StandardCharsets.US_ASCII);
     private static final int UPGRADE_SCAN_LIMIT = 16 * 1024;
@@ -230,14 +232,20 @@ final class PortForwardConnection implements WebSocket.Listener {
         scanned += end - frame.position();
     }
 
+    /**
+     * Waits for the end of the connection: the websocket closing, the client closing, or (after the client
+     * half-closed a plain request connection) the pod staying silent for the grace period.
+     */
     private void runDown() {
         boolean clientEof = false;
-        boolean answered = false;
         long graceNanos = options.clientEofGrace().toNanos();
         try {
             while (true) {
                 ByteBuffer next = clientEof ? received.poll(graceNanos, TimeUnit.NANOSECONDS) : received.take();
                 if (next == null) {
+                    if (System.nanoTime() - lastDownNanos < graceNanos) {
+                        continue; // data is still flowing to the client
+                    }
                     LOG.debug("{}: client closed its side and the pod stayed silent; closing", threadPrefix);
                     break;
                 }
@@ -248,19 +256,9 @@ final class PortForwardConnection implements WebSocket.Listener {
                 if (next == END) {
                     break;
                 }
-                while (next.hasRemaining()) {
-                    local.write(next);
-                }
-                answered = true;
-                WebSocket ws = webSocket;
-                if (ws != null) {
-                    ws.request();
-                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            LOG.debug("{}: writing to the local client failed: {}", threadPrefix, e.toString());
         }
         String failure = remoteFailure;
         if (failure != null && !answered && !closed.get()) {
@@ -272,10 +270,7 @@ final class PortForwardConnection implements WebSocket.Listener {
 
     @Override
     public void onOpen(WebSocket ws) {
-        // fabric8 has asked for the first message; ask for the rest of the receive window.
-        for (int i = 1; i < options.receiveWindow(); i++) {
-            ws.request();
-        }
+        // fabric8 has asked for the first message; each one is requested after the previous was written.
     }
 
     @Override
@@ -289,9 +284,20 @@ final class PortForwardConnection implements WebSocket.Listener {
             int skip = Math.min(dataPrefixToSkip, bytes.remaining());
             dataPrefixToSkip -= skip;
             bytes.position(bytes.position() + skip);
-            if (bytes.hasRemaining()) {
-                received.add(bytes); // demand is given back by the down thread once this is written
-                return;
+            if (bytes.hasRemaining() && !closed.get()) {
+                // Written here, on the websocket's delivery thread (the HTTP client's own pool), and only then is the
+                // next frame requested: a client that does not read stops the pod's data at this frame.
+                try {
+                    while (bytes.hasRemaining()) {
+                        local.write(bytes);
+                    }
+                    answered = true;
+                    lastDownNanos = System.nanoTime();
+                } catch (IOException e) {
+                    LOG.debug("{}: writing to the local client failed: {}", threadPrefix, e.toString());
+                    received.add(END);
+                    return;
+                }
             }
         } else if (channel == ERROR) {
             int skip = Math.min(errorPrefixToSkip, bytes.remaining());

@@ -18,7 +18,6 @@ import java.util.Objects;
  * @param sendStallTimeout  how long an upload may wait for the websocket to accept the next frame before the
  *                          connection is failed
  * @param maxFramePayload   bytes of data per websocket frame (plus one channel byte); see {@link #MAX_FRAME_PAYLOAD}
- * @param receiveWindow     how many received frames may wait for the local client before reading pauses
  * @param listener          where connection failures are reported (they also go to the client as a Docker error)
  */
 public record TunnelOptions(
@@ -30,7 +29,6 @@ public record TunnelOptions(
         Duration clientEofGrace,
         Duration sendStallTimeout,
         int maxFramePayload,
-        int receiveWindow,
         ProgressListener listener) {
 
     /** Docker's plain-TCP port, what docker:dind listens on without TLS. */
@@ -61,9 +59,6 @@ public record TunnelOptions(
             throw new IllegalArgumentException("maxFramePayload must be 1.." + MAX_FRAME_PAYLOAD + ", not "
                     + maxFramePayload);
         }
-        if (receiveWindow < 1 || receiveWindow > 64) {
-            throw new IllegalArgumentException("receiveWindow must be 1..64, not " + receiveWindow);
-        }
         requirePositive("connectTimeout", connectTimeout);
         requirePositive("pingTimeout", pingTimeout);
         requirePositive("clientEofGrace", clientEofGrace);
@@ -73,43 +68,43 @@ public record TunnelOptions(
     /** Loopback, an OS-chosen port, Docker's port 2375, 10 s to connect, 60 s to answer the ping. */
     public static TunnelOptions defaults() {
         return new TunnelOptions(InetAddress.getLoopbackAddress(), 0, DOCKER_PORT, Duration.ofSeconds(10),
-                Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofMinutes(5), MAX_FRAME_PAYLOAD, 4,
+                Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofMinutes(5), MAX_FRAME_PAYLOAD,
                 ProgressListener.NONE);
     }
 
     public TunnelOptions withPort(int newPort) {
         return new TunnelOptions(bindAddress, newPort, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, receiveWindow, listener);
+                sendStallTimeout, maxFramePayload, listener);
     }
 
     public TunnelOptions withBindAddress(InetAddress address) {
         return new TunnelOptions(address, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, receiveWindow, listener);
+                sendStallTimeout, maxFramePayload, listener);
     }
 
     public TunnelOptions withRemotePort(int newRemotePort) {
         return new TunnelOptions(bindAddress, port, newRemotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, receiveWindow, listener);
+                sendStallTimeout, maxFramePayload, listener);
     }
 
     public TunnelOptions withTimeouts(Duration connect, Duration ping) {
         return new TunnelOptions(bindAddress, port, remotePort, connect, ping, clientEofGrace, sendStallTimeout,
-                maxFramePayload, receiveWindow, listener);
+                maxFramePayload, listener);
     }
 
     public TunnelOptions withClientEofGrace(Duration grace) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, grace, sendStallTimeout,
-                maxFramePayload, receiveWindow, listener);
+                maxFramePayload, listener);
     }
 
     public TunnelOptions withMaxFramePayload(int payload) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, payload, receiveWindow, listener);
+                sendStallTimeout, payload, listener);
     }
 
     public TunnelOptions withListener(ProgressListener newListener) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, receiveWindow, newListener);
+                sendStallTimeout, maxFramePayload, newListener);
     }
 
     private static void requirePositive(String name, Duration d) {

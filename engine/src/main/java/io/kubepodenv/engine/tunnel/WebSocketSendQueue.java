@@ -13,7 +13,8 @@ import java.util.function.BooleanSupplier;
  * Used by the tunnel and by exec's stdin. Internal to the engine.
  */
 public final class WebSocketSendQueue {
-    private static final int SPINS_BEFORE_PARK = 200;
+    private static final int SPINS_BEFORE_PARK = 100;
+    private static final int YIELDS_BEFORE_PARK = 2000;
     private static final long PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
 
     private WebSocketSendQueue() {
@@ -41,7 +42,8 @@ public final class WebSocketSendQueue {
 
     /**
      * fabric8's WebSocket reports how much is queued but not when a send completes, so we wait for the queue to
-     * drain: briefly spinning (a frame usually leaves within microseconds), then parking in short steps, bounded by
+     * drain: briefly spinning and yielding (a frame usually leaves within microseconds), then parking in short steps,
+     * bounded by
      * {@code stalled} and ended early by {@code aborted}.
      */
     public static void awaitEmpty(WebSocket ws, Duration stalled, BooleanSupplier aborted, String what) {
@@ -58,6 +60,10 @@ public final class WebSocketSendQueue {
             if (spins < SPINS_BEFORE_PARK) {
                 spins++;
                 Thread.onSpinWait();
+            } else if (spins < SPINS_BEFORE_PARK + YIELDS_BEFORE_PARK) {
+                // parkNanos sleeps at least the timer slack (~50 us on Linux), longer than a frame takes to leave
+                spins++;
+                Thread.yield();
             } else {
                 LockSupport.parkNanos(PARK_NANOS);
                 if (System.nanoTime() - start > stallNanos) {

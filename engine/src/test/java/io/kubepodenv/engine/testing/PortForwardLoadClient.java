@@ -27,11 +27,11 @@ public final class PortForwardLoadClient {
             out.writeLong(length);
             byte[] sent = PortForwardLoadServer.pattern(out, length, seed);
             out.flush();
-            byte[] received = new DataInputStream(s.getInputStream()).readNBytes(32);
+            byte[] received = new DataInputStream(s.getInputStream()).readNBytes(16);
             long elapsed = System.nanoTime() - start;
             if (!Arrays.equals(sent, received)) {
                 throw new IOException("upload of " + length + " bytes: checksum sent " + hex(sent) + " but server saw "
-                        + (received.length == 32 ? hex(received) : received.length + " bytes of answer"));
+                        + (received.length == 16 ? hex(received) : received.length + " bytes of answer"));
             }
             return elapsed;
         }

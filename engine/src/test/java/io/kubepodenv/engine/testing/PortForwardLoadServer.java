@@ -9,17 +9,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
 
 /**
  * A loopback TCP server that stands in for a pod's port in transfer tests and benchmarks. Each connection sends one
  * command byte:
  * <ul>
- *   <li>{@code U} + 8-byte length: the server reads that many bytes and answers their SHA-256 (32 bytes);</li>
+ *   <li>{@code U} + 8-byte length: the server reads that many bytes and answers their checksum (16 bytes);</li>
  *   <li>{@code D} + 8-byte length + 8-byte seed: the server sends that many bytes of {@link #pattern} data;</li>
  *   <li>{@code P}: echo, one byte at a time, until the client closes (round-trip latency).</li>
  * </ul>
@@ -93,9 +93,11 @@ public final class PortForwardLoadServer implements AutoCloseable {
         }
     }
 
-    /** Reads exactly {@code length} bytes and returns their SHA-256. */
+    private static final int BLOCK = 1 << 20;
+
+    /** Reads exactly {@code length} bytes and returns their checksum (CRC32C and length, 16 bytes). */
     public static byte[] digest(InputStream in, long length) throws IOException {
-        MessageDigest sha = sha256();
+        CRC32C crc = new CRC32C();
         byte[] buf = new byte[256 * 1024];
         long left = length;
         while (left > 0) {
@@ -103,41 +105,38 @@ public final class PortForwardLoadServer implements AutoCloseable {
             if (n < 0) {
                 throw new IOException("stream ended " + left + " bytes early (after " + (length - left) + ")");
             }
-            sha.update(buf, 0, n);
+            crc.update(buf, 0, n);
             left -= n;
         }
-        return sha.digest();
+        return ByteBuffer.allocate(16).putLong(crc.getValue()).putLong(length).array();
     }
 
-    /** Writes {@code length} pseudo-random bytes from {@code seed}; returns their SHA-256. */
+    /**
+     * Writes {@code length} bytes of pseudo-random data from {@code seed} (a random 1 MiB block, each copy stamped
+     * with its index, so that lost, repeated or reordered pieces change the checksum); returns their checksum.
+     * Cheap to make and to check, so that a benchmark measures the transport, not the checksum.
+     */
     public static byte[] pattern(OutputStream out, long length, long seed) throws IOException {
-        MessageDigest sha = sha256();
+        CRC32C crc = new CRC32C();
+        byte[] block = new byte[BLOCK];
         SplittableRandom random = new SplittableRandom(seed);
-        byte[] buf = new byte[256 * 1024];
+        for (int i = 0; i < block.length; i += 8) {
+            long v = random.nextLong();
+            for (int j = 0; j < 8; j++) {
+                block[i + j] = (byte) (v >>> (8 * j));
+            }
+        }
         long left = length;
-        while (left > 0) {
-            for (int i = 0; i < buf.length; i += 8) {
-                long v = random.nextLong();
-                for (int j = 0; j < 8; j++) {
-                    buf[i + j] = (byte) (v >>> (8 * j));
-                }
-            }
-            int n = (int) Math.min(buf.length, left);
+        for (long index = 0; left > 0; index++) {
+            ByteBuffer.wrap(block).putLong(index);
+            int n = (int) Math.min(block.length, left);
             if (out != null) {
-                out.write(buf, 0, n);
+                out.write(block, 0, n);
             }
-            sha.update(buf, 0, n);
+            crc.update(block, 0, n);
             left -= n;
         }
-        return sha.digest();
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return ByteBuffer.allocate(16).putLong(crc.getValue()).putLong(length).array();
     }
 
     /** Connections currently being served. */
