@@ -4,6 +4,7 @@ import hudson.model.ItemGroup;
 import hudson.model.TopLevelItem;
 import hudson.security.AccessControlled;
 import hudson.security.Permission;
+import java.util.List;
 
 /** Reduced to the supertypes the plugin relies on (the real class is also a Node, a ModelObject, ...). */
 public class Jenkins implements ItemGroup<TopLevelItem>, AccessControlled {
@@ -17,6 +18,15 @@ public class Jenkins implements ItemGroup<TopLevelItem>, AccessControlled {
     }
 
     public String getLegacyInstanceId() {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
+
+    @Override
+    public List<TopLevelItem> getItems() {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
+
+    public String getRootUrl() throws IllegalStateException {
         throw new UnsupportedOperationException("compile-only stand-in");
     }
 

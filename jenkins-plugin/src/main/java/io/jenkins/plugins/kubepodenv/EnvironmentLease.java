@@ -3,7 +3,6 @@ package io.jenkins.plugins.kubepodenv;
 import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.FilePath;
-import hudson.model.Job;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -23,12 +22,11 @@ import io.kubepodenv.engine.config.SettingsResolver;
 import io.kubepodenv.engine.tunnel.TunnelOptions;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import jenkins.model.Jenkins;
-import jenkins.scm.api.SCMHead;
-import jenkins.scm.api.SCMSource;
-import jenkins.scm.api.mixin.ChangeRequestSCMHead;
 
 /**
  * What the step and the freestyle wrapper share: provision (or reuse) the build's environment, open the way to its
@@ -66,7 +64,7 @@ final class EnvironmentLease {
             + " (" + settings.connectionMode() + ", " + (keep ? "kept" : "deleted") + " after the block)");
         try (KubernetesClient client = connection.newClient()) {
             KubePodEnv engine = new KubePodEnv(client, settings.options());
-            ReadyEnvironment ready = engine.up(key, identity.attributes(), log);
+            ReadyEnvironment ready = engine.up(key, attributes(identity), log);
             log.progress("ready in " + ready.elapsed().toSeconds() + " s" + (ready.reused() ? " (reused)" : ""));
             String id = ready.environment().id();
             try {
@@ -115,6 +113,11 @@ final class EnvironmentLease {
             return;
         }
         ResolvedSettings settings = resolve(run, SettingsLayer.parameters("recorded namespace").withNamespace(namespace));
+        if (EnvironmentCleanup.get().deferIfOthersRun(run, EnvironmentKey.of(key), settings)) {
+            log.progress("another build that uses environment '" + key + "' is still running: waiting for it, the "
+                + "environment is deleted when the last of them ends");
+            return;
+        }
         ClusterConnection connection = ClusterAccess.forRun(settings.cluster(), settings.clusterOrigin(), run,
             namespace);
         BuildLog masked = new BuildLog(listener, connection.masker());
@@ -125,6 +128,16 @@ final class EnvironmentLease {
             throw new AbortException("kube-pod-env: could not delete the environment: "
                 + connection.masker().describe(e));
         }
+    }
+
+    /** The build's names, and the controller's address, recorded on the environment's objects. */
+    private static Map<String, String> attributes(BuildIdentity identity) {
+        Map<String, String> a = new LinkedHashMap<>(identity.attributes());
+        String root = Jenkins.get().getRootUrl();
+        if (root != null && !root.isBlank()) {
+            a.put("controller", root);
+        }
+        return a;
     }
 
     private static ResolvedSettings resolve(Run<?, ?> run, SettingsLayer parameters) throws AbortException {
@@ -144,16 +157,8 @@ final class EnvironmentLease {
      * variables.
      */
     static BuildIdentity identityOf(Run<?, ?> run, EnvVars env) {
-        Job<?, ?> job = run.getParent();
-        String buildUrl = env == null ? "" : env.get("BUILD_URL");
-        SCMHead head = SCMHead.HeadByItem.findHead(job);
-        if (head instanceof ChangeRequestSCMHead change) {
-            SCMSource source = SCMSource.SourceByItem.findSource(job);
-            return BuildIdentity.ofChange(job.getFullName(), job.getParent().getFullName(),
-                source == null ? "" : source.getId(), change.getId(), env == null ? "" : env.get("CHANGE_URL"),
-                buildUrl);
-        }
-        return BuildIdentity.ofJob(job.getFullName(), buildUrl);
+        return JobKeys.identityOf(run.getParent(), env == null ? "" : env.get("CHANGE_URL"),
+            env == null ? "" : env.get("BUILD_URL"));
     }
 
     private static String directAddress(KubernetesClient client, String namespace, String podName)

@@ -2,9 +2,15 @@ package io.jenkins.plugins.kubepodenv;
 
 import hudson.Extension;
 import hudson.ExtensionList;
+import hudson.util.FormValidation;
+import io.kubepodenv.engine.Durations;
+import io.kubepodenv.engine.InvalidInputException;
+import java.time.Duration;
+import java.util.Optional;
 import jenkins.model.GlobalConfiguration;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.QueryParameter;
 
 /**
  * The global defaults (Manage Jenkins > System > kube-pod-env), also the Configuration as Code key
@@ -15,7 +21,13 @@ import org.kohsuke.stapler.DataBoundSetter;
 public class KubePodEnvConfiguration extends GlobalConfiguration {
     static final String ORIGIN = "global configuration";
 
+    static final int DEFAULT_RECONCILE_MINUTES = 15;
+
     private KubePodEnvSettings settings;
+    /** Minutes between two reconciliations; 0 (unset): the default. */
+    private int reconcileMinutes;
+    /** Environments older than this are deleted even while their jobs live; blank: no limit. */
+    private String maxAge;
 
     public KubePodEnvConfiguration() {
         load();
@@ -33,6 +45,67 @@ public class KubePodEnvConfiguration extends GlobalConfiguration {
     public void setSettings(KubePodEnvSettings settings) {
         this.settings = settings;
         save();
+    }
+
+    public int getReconcileMinutes() {
+        return reconcileMinutes <= 0 ? DEFAULT_RECONCILE_MINUTES : reconcileMinutes;
+    }
+
+    @DataBoundSetter
+    public void setReconcileMinutes(int reconcileMinutes) {
+        this.reconcileMinutes = Math.max(0, reconcileMinutes);
+        save();
+    }
+
+    public String getMaxAge() {
+        return maxAge;
+    }
+
+    @DataBoundSetter
+    public void setMaxAge(String maxAge) {
+        this.maxAge = maxAge == null || maxAge.isBlank() ? null : maxAge.strip();
+        save();
+    }
+
+    Duration reconcilePeriod() {
+        return Duration.ofMinutes(getReconcileMinutes());
+    }
+
+    /** The maximum age; empty when unset or invalid (an invalid value is reported by the form, and logged here). */
+    Optional<Duration> maxAgeDuration() {
+        if (maxAge == null) {
+            return Optional.empty();
+        }
+        try {
+            Duration d = Durations.parse("maximum age", maxAge);
+            return d.isNegative() || d.isZero() ? Optional.empty() : Optional.of(d);
+        } catch (InvalidInputException e) {
+            EnvironmentCleanup.LOGGER.warning(() -> "kube-pod-env: " + e.getMessage() + "; no maximum age applies");
+            return Optional.empty();
+        }
+    }
+
+    public FormValidation doCheckMaxAge(@QueryParameter String value) {
+        if (value == null || value.isBlank()) {
+            return FormValidation.ok();
+        }
+        try {
+            Duration d = Durations.parse("maximum age", value.strip());
+            return d.isNegative() || d.isZero() ? FormValidation.error("must be positive")
+                : FormValidation.ok("environments older than " + Durations.format(d) + " are deleted, even while "
+                    + "their pull request is open");
+        } catch (InvalidInputException e) {
+            return FormValidation.error(e.getMessage());
+        }
+    }
+
+    public FormValidation doCheckReconcileMinutes(@QueryParameter String value) {
+        try {
+            return Integer.parseInt(value.strip()) >= 1 ? FormValidation.ok()
+                : FormValidation.error("at least 1 minute");
+        } catch (RuntimeException e) {
+            return FormValidation.error("a number of minutes");
+        }
     }
 
     @Override

@@ -15,12 +15,25 @@ final class SettingsLevels {
     }
 
     static List<SettingsLayer> of(Job<?, ?> job) {
+        List<SettingsLayer> levels = of(job.getParent());
+        KubePodEnvJobProperty jp = job.getProperty(KubePodEnvJobProperty.class);
+        if (jp != null && jp.getSettings() != null) {
+            // Only UI-configured jobs are trusted; a Jenkinsfile can set a Pipeline job's properties.
+            boolean trusted = job instanceof AbstractProject<?, ?>;
+            levels.add(jp.getSettings().toLayer("job '" + job.getFullName() + "'"
+                + (trusted ? "" : " (a Pipeline job, whose properties the Jenkinsfile can set)"), trusted));
+        }
+        return levels;
+    }
+
+    /** The levels of a folder (global, then the folders from the outermost in, {@code group} included). */
+    static List<SettingsLayer> of(ItemGroup<?> group) {
         List<SettingsLayer> levels = new ArrayList<>();
         KubePodEnvSettings global = KubePodEnvConfiguration.get().getSettings();
         levels.add(global == null ? SettingsLayer.configuration(KubePodEnvConfiguration.ORIGIN)
             : global.toLayer(KubePodEnvConfiguration.ORIGIN, true));
         List<SettingsLayer> folders = new ArrayList<>();
-        ItemGroup<?> parent = job.getParent();
+        ItemGroup<?> parent = group;
         while (parent instanceof AbstractFolder<?> folder) {
             KubePodEnvFolderProperty p = folder.getProperties().get(KubePodEnvFolderProperty.class);
             if (p != null && p.getSettings() != null) {
@@ -30,13 +43,6 @@ final class SettingsLevels {
         }
         Collections.reverse(folders);
         levels.addAll(folders);
-        KubePodEnvJobProperty jp = job.getProperty(KubePodEnvJobProperty.class);
-        if (jp != null && jp.getSettings() != null) {
-            // Only UI-configured jobs are trusted; a Jenkinsfile can set a Pipeline job's properties.
-            boolean trusted = job instanceof AbstractProject<?, ?>;
-            levels.add(jp.getSettings().toLayer("job '" + job.getFullName() + "'"
-                + (trusted ? "" : " (a Pipeline job, whose properties the Jenkinsfile can set)"), trusted));
-        }
         return levels;
     }
 }
