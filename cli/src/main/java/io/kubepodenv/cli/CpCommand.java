@@ -27,7 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
         "Copy a local file or directory into the first container of the environment's Docker server pod.",
         "",
-        "DEST names the copy itself: 'kpe cp ./src KEY:/work/src' makes /work/src hold the contents of ./src; "
+        "DEST names the copy itself: 'kpe cp ./src KEY:/data/src' makes /data/src hold the contents of ./src; "
             + "'kpe cp a.txt KEY:/tmp/b.txt' writes /tmp/b.txt. Missing parent directories are created, existing "
             + "files are overwritten. Symbolic links are copied as links. The container needs sh, mkdir, head and "
             + "tar (busybox and docker:dind have them).",

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * {@code tar -x} running there (through {@link PodExec}). The container needs {@code sh}, {@code mkdir}, {@code head}
  * and {@code tar} (busybox has them).
  *
- * <p>The destination names the copy itself: {@code upload(dir, "/work/src")} makes {@code /work/src} hold the
+ * <p>The destination names the copy itself: {@code upload(dir, "/data/src")} makes {@code /data/src} hold the
  * contents of {@code dir}; {@code upload(file, "/tmp/x.txt")} writes {@code /tmp/x.txt}. Parent directories are
  * created. Existing files are overwritten.
  */

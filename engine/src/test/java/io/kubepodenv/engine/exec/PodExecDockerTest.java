@@ -107,7 +107,7 @@ class PodExecDockerTest {
         Files.createSymbolicLink(src.resolve("link"), Path.of("a.txt"));
         Files.createDirectories(src.resolve("empty"));
 
-        String dest = "/work/" + UUID.randomUUID().toString().substring(0, 8) + "/src";
+        String dest = "/data/" + UUID.randomUUID().toString().substring(0, 8) + "/src";
         new PodUpload(exec).upload(POD, src, dest, TIMEOUT);
 
         ExecResult listing = exec.capture(POD, List.of("sh", "-c", "cd \"$1\" && find . | sort && cat a.txt"
