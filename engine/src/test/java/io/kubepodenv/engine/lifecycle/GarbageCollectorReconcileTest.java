@@ -32,7 +32,8 @@ class GarbageCollectorReconcileTest {
     private final RecordingListener listener = new RecordingListener();
 
     private String up(String owner, EnvironmentKey key) {
-        Options options = mock.cluster().options().owner(owner).build();
+        // Generous: several environments are created per test, on a machine that may be busy.
+        Options options = mock.cluster().options().owner(owner).readyTimeout(Duration.ofSeconds(30)).build();
         try (KubePodEnv engine = new KubePodEnv(mock.cluster().client(), options, DockerServerCheck.POD_READY_ONLY)) {
             return engine.up(key, listener).environment().id();
         }
