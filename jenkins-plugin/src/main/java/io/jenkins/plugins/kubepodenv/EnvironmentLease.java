@@ -7,6 +7,7 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubepodenv.engine.DockerServerCheck;
 import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.KubePodEnvException;
@@ -62,8 +63,12 @@ final class EnvironmentLease {
         boolean keep = settings.keepFor(identity);
         log.progress("environment '" + key + "' in namespace " + namespace + " via " + settings.clusterOrigin()
             + " (" + settings.connectionMode() + ", " + (keep ? "kept" : "deleted") + " after the block)");
-        try (KubernetesClient client = connection.newClient()) {
-            KubePodEnv engine = new KubePodEnv(client, settings.options());
+        // In tunnel mode the agent-side tunnel pings Docker before the block sees DOCKER_HOST, so the controller need
+        // not do it too; in direct mode the controller's ping through a port-forward is the only one.
+        DockerServerCheck check = settings.connectionMode() == ConnectionMode.DIRECT
+            ? DockerServerCheck.TUNNEL_PING : DockerServerCheck.POD_READY_ONLY;
+        try (KubernetesClient client = connection.newClient();
+            KubePodEnv engine = new KubePodEnv(client, settings.options(), check)) {
             ReadyEnvironment ready = engine.up(key, attributes(identity), log);
             log.progress("ready in " + ready.elapsed().toSeconds() + " s" + (ready.reused() ? " (reused)" : ""));
             String id = ready.environment().id();
@@ -121,8 +126,9 @@ final class EnvironmentLease {
         ClusterConnection connection = ClusterAccess.forRun(settings.cluster(), settings.clusterOrigin(), run,
             namespace);
         BuildLog masked = new BuildLog(listener, connection.masker());
-        try (KubernetesClient client = connection.newClient()) {
-            new KubePodEnv(client, settings.options()).down(EnvironmentKey.of(key), false, masked);
+        try (KubernetesClient client = connection.newClient();
+            KubePodEnv engine = new KubePodEnv(client, settings.options())) {
+            engine.down(EnvironmentKey.of(key), false, masked);
             masked.progress("environment '" + key + "' deleted");
         } catch (RuntimeException e) {
             throw new AbortException("kube-pod-env: could not delete the environment: "
