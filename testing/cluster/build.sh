@@ -92,7 +92,7 @@ kwok $kwok_version
 $(go env GOVERSION) $(go env GOOS)/$(go env GOARCH)
 EOF
 
-# kwok v0.8.0 needs two fixes for exec to behave like a kubelet. They are applied
+# kwok v0.8.0 needs three fixes to behave like a kubelet. They are applied
 # to a copy of the kwok module made from the module cache into the cache key
 # directory (nothing of kwok is kept in this repository), and kwok is built with a
 # generated -modfile that replaces sigs.k8s.io/kwok by that copy:
@@ -102,9 +102,14 @@ EOF
 #  - pkg/kwok/server/debugging_exec.go returns a command's non-zero exit as a plain
 #    error, which the streaming server reports as an internal error (kubectl exits 1);
 #    wrap it with kpeExitCode so the exit code reaches the client.
+#  - pkg/kwok/server/debugging_port_forword.go keeps a port-forward open until both
+#    directions end, but a websocket client cannot end its side, so after the target
+#    (dockerd) closes a connection the client never sees it closed; kpeForward ends
+#    the forward when the target is done, as a kubelet does.
 # One addition, for start.sh's docker exec mode: debugging_exec.go passes every
 # exec command through kpeExecWrapper, which prefixes it with $KPE_EXEC_WRAPPER when
-# that is set in kwok's environment (tools/kwok/patches/kpe_exec.go.in).
+# that is set in kwok's environment. Our functions are in
+# tools/kwok/patches/kpe_streams.go.in.
 # Prints the go build flag to use.
 patched_kwok() {
   local src copy="$key_dir/kwok-src" modfile="$key_dir/kwok-build.mod"
@@ -119,11 +124,16 @@ patched_kwok() {
     "$copy/pkg/kwok/server/debugging_exec.go"
   sed -i 's/^\([[:space:]]*\)podName, podNamespace := pod\[0\], pod\[1\]$/&\n\1ctx, cmd = kpeExecWrapper(ctx, podNamespace, podName, container, cmd)/' \
     "$copy/pkg/kwok/server/debugging_exec.go"
-  cp "$tools/kwok/patches/kpe_exec.go.in" "$copy/pkg/kwok/server/kpe_exec.go"
+  sed -i -e 's/^\([[:space:]]*\)return utilsnet.Tunnel(ctx, stream, dial, buf1, buf2)$/\1return kpeForward(ctx, stream, dial)/' \
+    -e '/^[[:space:]]*utilsnet "sigs.k8s.io\/kwok\/pkg\/utils\/net"$/d' \
+    "$copy/pkg/kwok/server/debugging_port_forword.go"
+  cp "$tools/kwok/patches/kpe_streams.go.in" "$copy/pkg/kwok/server/kpe_streams.go"
   # Fail loudly if a newer kwok moved the code these edits expect.
   if ! grep -q '_ = inPipe.Close()' "$copy/pkg/utils/exec/exec.go" ||
     [[ "$(grep -c 'return kpeExitCode(s.execInContainer' "$copy/pkg/kwok/server/debugging_exec.go")" != 2 ]] ||
-    [[ "$(grep -c 'ctx, cmd = kpeExecWrapper(' "$copy/pkg/kwok/server/debugging_exec.go")" != 1 ]]; then
+    [[ "$(grep -c 'ctx, cmd = kpeExecWrapper(' "$copy/pkg/kwok/server/debugging_exec.go")" != 1 ]] ||
+    [[ "$(grep -c 'return kpeForward(ctx, stream, dial)' "$copy/pkg/kwok/server/debugging_port_forword.go")" != 1 ]] ||
+    grep -q 'utilsnet' "$copy/pkg/kwok/server/debugging_port_forword.go"; then
     echo "build.sh: the kwok exec patches no longer apply to $src" >&2
     return 1
   fi

@@ -4,7 +4,8 @@
 #      gets readyReplicas=1, its pod is Ready and its claim Bound;
 #   2. `kubectl port-forward` to the pod's port 2375 reaches KPE_DOCKER_TCP and
 #      GET /_ping answers OK (if nothing listens there, a stand-in HTTP server that
-#      answers /_ping is started on that address for the duration of the check);
+#      answers /_ping is started on that address for the duration of the check),
+#      and a connection the daemon closes is seen closed;
 #   3. `kubectl exec` runs a command, passes stdin and reports the exit code
 #      (unless KPE_EXEC_MODE=off);
 #   4. everything is deleted again, the claim goes away and its volume is recycled.
@@ -101,6 +102,14 @@ ping="$(curl -fsS --max-time 10 "http://127.0.0.1:$port/_ping")" ||
   { cat "$work/pf.log" >&2; die "GET /_ping through the port-forward failed"; }
 [[ "$ping" == OK ]] || die "GET /_ping through the port-forward answered '$ping', expected OK"
 step "GET http://127.0.0.1:$port/_ping -> $ping"
+# When the daemon closes a connection ("Connection: close"), the client must see it
+# closed too (clients such as the engine's read a ping answer up to end of stream).
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n' >&3
+answer="$(timeout 15 cat <&3)" || die "the forwarded connection stayed open after the daemon closed it"
+exec 3<&-
+[[ "$answer" == *$'\r\n\r\nOK' ]] || die "GET /_ping with Connection: close answered '$answer'"
+step "the forwarded connection ends when the daemon closes it"
 kill "$pf_pid" 2>/dev/null || true
 wait "$pf_pid" 2>/dev/null || true
 pf_pid=""

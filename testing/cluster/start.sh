@@ -230,6 +230,7 @@ launch kube-apiserver "$bin/kube-apiserver" \
   --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
   --kubelet-certificate-authority "$pki/ca.crt" \
   --kubelet-preferred-address-types InternalIP \
+  --endpoint-reconciler-type=none \
   --profiling=false
 admin_curl=(--cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key")
 wait_healthy kube-apiserver "$server/readyz" "${admin_curl[@]}"
