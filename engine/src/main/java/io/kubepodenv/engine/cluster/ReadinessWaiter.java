@@ -73,14 +73,20 @@ public final class ReadinessWaiter {
                 .addEventHandler(onChange);
             podInformer = client.pods().inNamespace(namespace).withLabel(ObjectLabels.INSTANCE, instanceId)
                 .runnableInformer(0).addEventHandler(onChange);
-            stsInformer.start();
-            podInformer.start();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            java.util.concurrent.CompletableFuture<Void> synced = java.util.concurrent.CompletableFuture.allOf(
+                stsInformer.start().toCompletableFuture(), podInformer.start().toCompletableFuture());
             synchronized (lock) {
                 informers[0] = stsInformer;
                 informers[1] = podInformer;
+            }
+            synced.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            synchronized (lock) {
+                // Events that arrived while the first lists were loading were not judged; judge the lists now.
                 check(statefulSet, instanceId, ready, lastSummary, listener, informers);
             }
-            return ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            return ready.get(left, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new EnvironmentFailedException("the environment did not become ready within "
                 + Durations.format(timeout) + ": " + explain(statefulSet, instanceId));
@@ -107,8 +113,9 @@ public final class ReadinessWaiter {
     @SuppressWarnings("unchecked")
     private void check(String statefulSet, String instanceId, CompletableFuture<String> ready, String[] lastSummary,
         ProgressListener listener, SharedIndexInformer<?>[] informers) {
-        if (ready.isDone() || informers[0] == null || informers[1] == null) {
-            return;
+        if (ready.isDone() || informers[0] == null || informers[1] == null || !informers[0].hasSynced()
+            || !informers[1].hasSynced()) {
+            return; // until both first lists arrived, "not found" would only mean "not listed yet"
         }
         StatefulSet sts = ((SharedIndexInformer<StatefulSet>) informers[0]).getStore().list().stream().findFirst()
             .orElse(null);
