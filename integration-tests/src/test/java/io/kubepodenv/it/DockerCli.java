@@ -1,0 +1,83 @@
+package io.kubepodenv.it;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The docker command line, run against one {@code DOCKER_HOST} with a bounded run time. */
+final class DockerCli {
+    private final String dockerHost;
+
+    DockerCli(String dockerHost) {
+        this.dockerHost = dockerHost;
+    }
+
+    record Result(int exitCode, String stdout, String stderr) {
+        String output() {
+            return stdout.strip();
+        }
+    }
+
+    static Path executable() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, "docker");
+            if (!dir.isEmpty() && Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("no docker command on PATH; testing/docker/start.sh installs docker.io");
+    }
+
+    /** Runs {@code docker args...}; fails the test unless it exits 0 within {@code timeout}. */
+    Result ok(Duration timeout, String... args) {
+        Result r = run(timeout, args);
+        if (r.exitCode() != 0) {
+            throw new AssertionError("docker " + String.join(" ", args) + " (DOCKER_HOST=" + dockerHost
+                + ") exited " + r.exitCode() + ": " + r.stderr().strip() + " " + r.stdout().strip());
+        }
+        return r;
+    }
+
+    Result run(Duration timeout, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(executable().toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("DOCKER_"));
+        env.put("DOCKER_HOST", dockerHost);
+        try {
+            Path out = Files.createTempFile("kpe-it-docker", ".out");
+            Path err = Files.createTempFile("kpe-it-docker", ".err");
+            try {
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+                Process p = pb.start();
+                p.getOutputStream().close();
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(10, TimeUnit.SECONDS);
+                    throw new AssertionError("docker " + String.join(" ", args) + " (DOCKER_HOST=" + dockerHost
+                        + ") did not end within " + timeout.toSeconds() + " s; stderr: "
+                        + Files.readString(err, StandardCharsets.UTF_8).strip());
+                }
+                return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run docker " + String.join(" ", args) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while running docker", e);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.kubepodenv.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubepodenv.engine.EnvironmentKey;
+import io.kubepodenv.engine.KubePodEnv;
+import io.kubepodenv.engine.ReadyEnvironment;
+import io.kubepodenv.engine.naming.ObjectLabels;
+import io.kubepodenv.engine.tunnel.DockerTunnel;
+import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
+import io.kubepodenv.engine.tunnel.TunnelOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code up} with the bundled template on the real control plane, and the Docker tunnel through the real API server's
+ * port-forward (kwok carries pod port 2375 to the test Docker daemon). One environment serves the three tests.
+ */
+class TunnelThroughApiServerIT {
+    private static final int TRANSFER_MIB = 256;
+    private static final Duration DOCKER_TIMEOUT = Duration.ofMinutes(4);
+
+    private static ControlPlane cluster;
+    private static KubernetesClient admin;
+    private static TestNamespace namespace;
+    private static KubePodEnv engine;
+    private static ReadyEnvironment ready;
+
+    @BeforeAll
+    static void up() {
+        cluster = ControlPlane.require();
+        admin = cluster.adminClient();
+        namespace = TestNamespace.create(admin, "tunnel");
+        engine = new KubePodEnv(admin, cluster.options(namespace.name()).build());
+        ready = engine.up(EnvironmentKey.of("it tunnel"), new RecordingListener("tunnel up"));
+    }
+
+    @AfterAll
+    static void down() {
+        try (AutoCloseable a = admin; AutoCloseable e = engine; AutoCloseable n = namespace) {
+            if (engine != null && ready != null) {
+                engine.down(EnvironmentKey.of("it tunnel"), true, new RecordingListener("tunnel down"));
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void upWithTheBundledTemplateIsReadyOnTheKwokNodeWithItsClaimBoundToADefaultClassVolume() {
+        assertThat(ready.reused()).isFalse();
+        assertThat(ready.pod()).isEqualTo(ready.environment().dockerHost() + "-0");
+        Pod pod = admin.pods().inNamespace(namespace.name()).withName(ready.pod()).get();
+        assertThat(pod.getSpec().getNodeName()).isEqualTo(cluster.node());
+        assertThat(pod.getStatus().getConditions())
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+
+        List<PersistentVolumeClaim> claims = admin.persistentVolumeClaims().inNamespace(namespace.name())
+            .withLabel(ObjectLabels.INSTANCE, ready.environment().id()).list().getItems();
+        assertThat(claims).hasSize(1);
+        PersistentVolumeClaim claim = claims.get(0);
+        assertThat(claim.getMetadata().getName()).isEqualTo("data-" + ready.pod());
+        assertThat(claim.getStatus().getPhase()).isEqualTo("Bound");
+        // The template names no class: the DefaultStorageClass admission plugin filled in the cluster's default.
+        assertThat(claim.getSpec().getStorageClassName()).isEqualTo(cluster.storageClass());
+        StorageClass storageClass = admin.storage().v1().storageClasses().withName(cluster.storageClass()).get();
+        assertThat(storageClass.getMetadata().getAnnotations())
+            .containsEntry("storageclass.kubernetes.io/is-default-class", "true");
+        PersistentVolume volume = admin.persistentVolumes().withName(claim.getSpec().getVolumeName()).get();
+        assertThat(volume.getSpec().getClaimRef().getUid()).isEqualTo(claim.getMetadata().getUid());
+        assertThat(volume.getStatus().getPhase()).isEqualTo("Bound");
+    }
+
+    @Test
+    void dockerVersionAnswersThroughTheTunnel() {
+        String direct = new DockerCli(cluster.directDockerHost())
+            .ok(DOCKER_TIMEOUT, "version", "--format", "{{.Server.Version}}").output();
+        try (DockerTunnel tunnel = openTunnel()) {
+            long before = tunnel.acceptedConnections();
+            DockerCli docker = new DockerCli(tunnel.dockerHost());
+            String throughTunnel = docker.ok(DOCKER_TIMEOUT, "version", "--format", "{{.Server.Version}}").output();
+            assertThat(throughTunnel).isNotBlank().isEqualTo(direct);
+            assertThat(tunnel.acceptedConnections()).as("connections through the tunnel").isGreaterThan(before);
+            assertThat(tunnel.dockerHost()).startsWith("tcp://127.0.0.1:");
+        }
+    }
+
+    @Test
+    void aLargeUploadAndDownloadThroughTheTunnelKeepTheirSha256(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("big.bin");
+        String sourceSha = writeRandom(source, TRANSFER_MIB);
+        String container = "kpe-it-transfer-" + Long.toHexString(System.nanoTime());
+        DockerCli direct = new DockerCli(cluster.directDockerHost());
+        try (DockerTunnel tunnel = openTunnel()) {
+            DockerCli docker = new DockerCli(tunnel.dockerHost());
+            docker.ok(DOCKER_TIMEOUT, "run", "-d", "--name", container, "--network", "none", cluster.testImage(),
+                "sleep", "600");
+            long t0 = System.nanoTime();
+            docker.ok(DOCKER_TIMEOUT, "cp", source.toString(), container + ":/big.bin");
+            double upSeconds = (System.nanoTime() - t0) / 1e9;
+            String inContainer = docker.ok(DOCKER_TIMEOUT, "exec", container, "sha256sum", "/big.bin").output();
+            assertThat(inContainer.split("\\s+")[0]).as("SHA-256 in the container after the upload")
+                .isEqualTo(sourceSha);
+
+            Path back = dir.resolve("back.bin");
+            long t1 = System.nanoTime();
+            docker.ok(DOCKER_TIMEOUT, "cp", container + ":/big.bin", back.toString());
+            double downSeconds = (System.nanoTime() - t1) / 1e9;
+            assertThat(Files.size(back)).isEqualTo((long) TRANSFER_MIB << 20);
+            assertThat(sha256(back)).as("SHA-256 of the download").isEqualTo(sourceSha);
+            System.out.printf("[tunnel] %d MiB upload %.1f s (%.0f MiB/s), download %.1f s (%.0f MiB/s)%n",
+                TRANSFER_MIB, upSeconds, TRANSFER_MIB / upSeconds, downSeconds, TRANSFER_MIB / downSeconds);
+        } finally {
+            direct.run(Duration.ofMinutes(1), "rm", "-f", container);
+        }
+    }
+
+    private static DockerTunnel openTunnel() {
+        return DockerTunnel.open(admin, namespace.name(),
+            new StatefulSetPodLocator(admin, namespace.name(), ready.environment().dockerHost()),
+            TunnelOptions.defaults().withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(60)));
+    }
+
+    private static String writeRandom(Path file, int mebibytes) throws IOException {
+        MessageDigest digest = sha256();
+        byte[] chunk = new byte[1 << 20];
+        Random random = new Random(42);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int i = 0; i < mebibytes; i++) {
+                random.nextBytes(chunk);
+                digest.update(chunk);
+                out.write(chunk);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest digest = sha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
