@@ -2,11 +2,7 @@ package io.kubepodenv.bench;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.kubepodenv.engine.DockerServerCheck;
 import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
@@ -18,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Items 1 and 2: the engine's own share of {@code up} for a new environment, and a re-up of an unchanged one.
@@ -33,8 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class UpBench {
     private UpBench() {
     }
-
-    private static final Map<String, Long> SEEN = new ConcurrentHashMap<>();
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = Args.parse(args);
@@ -55,7 +48,7 @@ public final class UpBench {
             String ns = Bench.namespace(watcherClient, "kpe-bench-up");
             Options options = Options.builder().namespace(ns).storageClass(storageClass)
                 .readyTimeout(Duration.ofMinutes(3)).build();
-            List<Watch> watches = watch(watcherClient, ns);
+            ReadyWatch watch = new ReadyWatch(watcherClient, ns);
             try (KubePodEnv engine = new KubePodEnv(client, options, timed)) {
                 Bench.Table table = new Bench.Table("run", "whole up ms", "cluster: StatefulSet created -> ready ms",
                     "pod Ready -> StatefulSet ready event ms", "our overhead ms", "before StatefulSet exists ms",
@@ -70,9 +63,9 @@ public final class UpBench {
                     long t1 = System.nanoTime();
                     String sts = ready.environment().dockerHost();
                     Pod pod = watcherClient.pods().inNamespace(ns).withName(ready.pod()).get();
-                    long stsAdded = seen("sts-added", sts);
-                    long podReady = seen("pod-ready", ready.pod());
-                    long stsReady = seen("sts-ready", sts);
+                    long stsAdded = watch.statefulSetAdded(sts);
+                    long podReady = watch.podReady(ready.pod());
+                    long stsReady = watch.statefulSetReady(sts);
                     long clusterReady = Math.max(podReady, stsReady);
                     double whole = Bench.ms(t1 - t0);
                     double cluster = Bench.ms(clusterReady - stsAdded);
@@ -98,7 +91,7 @@ public final class UpBench {
 
                 reup(engine, counter, reups);
             } finally {
-                watches.forEach(Watch::close);
+                watch.close();
                 Bench.deleteNamespace(watcherClient, ns, 120);
             }
         }
@@ -145,14 +138,6 @@ public final class UpBench {
         engine.down(key, true, ProgressListener.NONE);
     }
 
-    private static long seen(String what, String name) {
-        Long t = SEEN.get(what + ":" + name);
-        if (t == null) {
-            throw new IllegalStateException("no " + what + " event seen for " + name);
-        }
-        return t;
-    }
-
     private static String conditionSeconds(Pod pod) {
         if (pod == null || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
             return "?";
@@ -164,42 +149,5 @@ public final class UpBench {
             }
         }
         return "?";
-    }
-
-    private static List<Watch> watch(KubernetesClient client, String ns) {
-        Watch sts = client.apps().statefulSets().inNamespace(ns).watch(new Watcher<StatefulSet>() {
-            @Override
-            public void eventReceived(Action action, StatefulSet s) {
-                long now = System.nanoTime();
-                String name = s.getMetadata().getName();
-                if (action == Action.ADDED) {
-                    SEEN.putIfAbsent("sts-added:" + name, now);
-                }
-                Integer ready = s.getStatus() == null ? null : s.getStatus().getReadyReplicas();
-                if (action != Action.DELETED && ready != null && ready >= 1) {
-                    SEEN.putIfAbsent("sts-ready:" + name, now);
-                }
-            }
-
-            @Override
-            public void onClose(WatcherException cause) {
-            }
-        });
-        Watch pods = client.pods().inNamespace(ns).watch(new Watcher<Pod>() {
-            @Override
-            public void eventReceived(Action action, Pod p) {
-                long now = System.nanoTime();
-                if (action != Action.DELETED && p.getStatus() != null && p.getStatus().getConditions() != null
-                    && p.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))) {
-                    SEEN.putIfAbsent("pod-ready:" + p.getMetadata().getName(), now);
-                }
-            }
-
-            @Override
-            public void onClose(WatcherException cause) {
-            }
-        });
-        return List.of(sts, pods);
     }
 }
