@@ -1,29 +1,33 @@
 #!/usr/bin/env bash
 # The benchmark suite (docs/performance.md): provisioning overhead, re-up, scale, tunnel vs kubectl port-forward,
-# tunnel memory. Starts a dedicated local control plane (testing/cluster) whose port-forwards of port 2375 reach a
-# target the benchmark programs serve themselves, runs the scenarios one JVM each, and stops the cluster only if it
-# started it. Prints Markdown on stdout; progress on stderr.
+# tunnel memory, and the docker CLI through each path. Starts what it needs, runs the scenarios one JVM each, and
+# stops only what it started. Prints Markdown on stdout; progress on stderr.
 #
-#   bench/run.sh [up] [scale] [tunnel] [memory]       (default: all, in this order)
+#   bench/run.sh [up] [scale] [tunnel] [memory] [docker]     (default: all, in this order)
 #
-# Environment: KPE_BENCH_CLUSTER_DIR (default ${TMPDIR:-/tmp}/kpe-bench-cluster), KPE_BENCH_PORT_BASE (16540),
-# KPE_BENCH_TARGET (127.0.0.1:23790), KPE_BENCH_ARGS_<SCENARIO> (extra arguments, e.g. KPE_BENCH_ARGS_TUNNEL="--size 1g"),
-# KPE_CLUSTER_BIN (prebuilt control-plane binaries; default: testing/cluster/build.sh builds or reuses them).
+# up, scale, tunnel, memory: a dedicated local control plane (testing/cluster) whose port-forwards of port 2375
+# reach a target served by the benchmark programs themselves (checksummed transfers, Docker's /_ping).
+# docker: a Docker daemon (testing/docker) and a second dedicated control plane whose port-forwards reach it.
+#
+# Environment: KPE_BENCH_CLUSTER_DIR (default ${TMPDIR:-/tmp}/kpe-bench-cluster; the docker scenario's cluster uses
+# the same path with -docker appended), KPE_BENCH_PORT_BASE (16540; the second cluster uses +20),
+# KPE_BENCH_TARGET (127.0.0.1:23790), KPE_BENCH_ARGS_<SCENARIO> (extra arguments, e.g.
+# KPE_BENCH_ARGS_TUNNEL="--size 1g"), KPE_CLUSTER_BIN (prebuilt control-plane binaries; default:
+# testing/cluster/build.sh builds or reuses them).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 cd "$ROOT"
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(up scale tunnel memory)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(up scale tunnel memory docker)
 for s in "${scenarios[@]}"; do
-  case "$s" in up | scale | tunnel | memory) ;; *) echo "unknown scenario: $s" >&2; exit 2 ;; esac
+  case "$s" in up | scale | tunnel | memory | docker) ;; *) echo "unknown scenario: $s" >&2; exit 2 ;; esac
 done
 
-export KPE_CLUSTER_DIR="${KPE_BENCH_CLUSTER_DIR:-${TMPDIR:-/tmp}/kpe-bench-cluster}"
-export KPE_CLUSTER_PORT_BASE="${KPE_BENCH_PORT_BASE:-16540}"
+cluster_dir="${KPE_BENCH_CLUSTER_DIR:-${TMPDIR:-/tmp}/kpe-bench-cluster}"
+port_base="${KPE_BENCH_PORT_BASE:-16540}"
 export KPE_CLUSTER_PVS="${KPE_CLUSTER_PVS:-40}"
-export KPE_DOCKER_TCP="${KPE_BENCH_TARGET:-127.0.0.1:23790}"
 export KPE_EXEC_MODE=off
 
 echo "building (engine, cli, bench)" >&2
@@ -32,33 +36,59 @@ mvn -q -B -f bench/pom.xml package dependency:build-classpath -Dmdep.includeScop
   -Dmdep.outputFile=target/classpath.txt >&2
 CP="bench/target/classes:$(cat bench/target/classpath.txt)"
 
-started_cluster=0
-stop_cluster() {
-  if [ "$started_cluster" = 1 ]; then
-    echo "stopping the benchmark cluster we started" >&2
-    testing/cluster/stop.sh >&2 || true
-  fi
+# what we started, stopped in reverse order on exit
+started=()
+cleanup() {
+  local i
+  for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+    case "${started[$i]}" in
+      docker) echo "stopping the Docker daemon we started" >&2; testing/docker/stop.sh >&2 || true ;;
+      cluster:*) echo "stopping the cluster we started in ${started[$i]#cluster:}" >&2
+        KPE_CLUSTER_DIR="${started[$i]#cluster:}" testing/cluster/stop.sh >&2 || true ;;
+    esac
+  done
 }
-trap stop_cluster EXIT
-start_out="$(testing/cluster/start.sh 2>&1)" || { echo "$start_out" >&2; exit 1; }
-echo "$start_out" >&2
-if ! grep -q "already running" <<<"$start_out"; then
-  started_cluster=1
-fi
-# shellcheck disable=SC1091
-source "$KPE_CLUSTER_DIR/env"
-export KUBECONFIG KPE_DOCKER_TCP KPE_KUBECTL KPE_CLUSTER_STORAGE_CLASS
+trap cleanup EXIT
+
+# start_cluster DIR PORT_BASE TARGET: starts (or reuses) a control plane, then sources its env file
+start_cluster() {
+  local out
+  out="$(KPE_CLUSTER_DIR="$1" KPE_CLUSTER_PORT_BASE="$2" KPE_DOCKER_TCP="$3" testing/cluster/start.sh 2>&1)" \
+    || { echo "$out" >&2; exit 1; }
+  echo "$out" >&2
+  grep -q "already running" <<<"$out" || started+=("cluster:$1")
+  # shellcheck disable=SC1091
+  source "$1/env"
+  export KUBECONFIG KPE_DOCKER_TCP KPE_KUBECTL KPE_CLUSTER_STORAGE_CLASS
+}
 
 JAVA=(java -Xmx1g -XX:+UseG1GC -cp "$CP")
-echo "## Machine"
-echo
-echo "- $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM"
-echo "- $(java -version 2>&1 | head -1), $("$KPE_KUBECTL" version --client 2>/dev/null | head -1)"
-echo "- cluster: $("$KPE_KUBECTL" version 2>/dev/null | grep -i server | head -1), kwok node, target $KPE_DOCKER_TCP"
+machine_printed=0
+machine() {
+  [ "$machine_printed" = 0 ] || return 0
+  machine_printed=1
+  echo "## Machine"
+  echo
+  echo "- $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM"
+  echo "- $(java -version 2>&1 | head -1), kubectl $("$KPE_KUBECTL" version --client 2>/dev/null | head -1)"
+  echo "- cluster: $("$KPE_KUBECTL" version 2>/dev/null | grep -i server | head -1), kwok node"
+}
 
 for s in "${scenarios[@]}"; do
+  if [ "$s" = docker ]; then
+    docker_out="$(testing/docker/start.sh 2>&1)" || { echo "$docker_out" >&2; exit 1; }
+    echo "$docker_out" >&2
+    grep -q "already running" <<<"$docker_out" || started+=(docker)
+    # shellcheck disable=SC1091
+    source "${KPE_DOCKER_DIR:-${TMPDIR:-/tmp}/kpe-docker}/env"
+    export KPE_TEST_IMAGE
+    start_cluster "$cluster_dir-docker" $((port_base + 20)) "$KPE_DOCKER_TCP"
+  else
+    start_cluster "$cluster_dir" "$port_base" "${KPE_BENCH_TARGET:-127.0.0.1:23790}"
+  fi
+  machine
   echo
-  echo "## $s (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "## $s (load average before: $(cut -d' ' -f1-3 /proc/loadavg); port-forwards reach $KPE_DOCKER_TCP)"
   var="KPE_BENCH_ARGS_$(tr '[:lower:]' '[:upper:]' <<<"$s")"
   read -r -a extra <<<"${!var:-}"
   case "$s" in
@@ -66,6 +96,7 @@ for s in "${scenarios[@]}"; do
     scale) "${JAVA[@]}" io.kubepodenv.bench.ScaleBench --kpe-jar cli/target/kpe.jar "${extra[@]}" ;;
     tunnel) "${JAVA[@]}" io.kubepodenv.bench.TunnelBench --kubectl "$KPE_KUBECTL" "${extra[@]}" ;;
     memory) "${JAVA[@]}" io.kubepodenv.bench.TunnelMemoryBench "${extra[@]}" ;;
+    docker) "${JAVA[@]}" io.kubepodenv.bench.DockerBench --kubectl "$KPE_KUBECTL" "${extra[@]}" ;;
   esac
   echo
   echo "(load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
