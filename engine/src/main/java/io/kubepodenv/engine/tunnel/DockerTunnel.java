@@ -155,7 +155,8 @@ public final class DockerTunnel implements AutoCloseable {
     /**
      * Pings the Docker server through the tunnel, retrying until it answers or the timeout passes.
      *
-     * @throws TunnelException with the last failure when it does not answer in time
+     * @throws TunnelException with the last failure when it does not answer in time, at once when the Kubernetes API
+     *                         refuses the port-forward (HTTP 401 or 403)
      */
     public void awaitPing(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -180,6 +181,13 @@ public final class DockerTunnel implements AutoCloseable {
             } catch (IOException e) {
                 lastError = e.getMessage();
                 LOG.debug("ping through {} failed (attempt {}): {}", dockerHost(), attempts, lastError);
+                if (lastError != null && (lastError.contains(PortForwardConnection.REFUSED_BY_API + "401")
+                        || lastError.contains(PortForwardConnection.REFUSED_BY_API + "403"))) {
+                    // The API server's authoriser decided; retrying until the timeout would only delay the answer.
+                    throw new TunnelException("the Kubernetes API refuses the port-forward to the Docker server of "
+                            + locator.describe() + " (namespace " + namespace + "): " + lastError
+                            + "; compare the credentials with the Role in docs/rbac.md");
+                }
             }
             long waitMs = Math.min(backoffMs, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             backoffMs = Math.min(backoffMs * 2, 2000);

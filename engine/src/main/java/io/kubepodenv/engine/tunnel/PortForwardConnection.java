@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * end of the connection. Received frames are written on the websocket's delivery thread.
  */
 final class PortForwardConnection implements WebSocket.Listener {
+    /** How a refused port-forward handshake is reported (followed by the HTTP status code). */
+    static final String REFUSED_BY_API = "was refused by the Kubernetes API: HTTP ";
+
     private static final Logger LOG = LoggerFactory.getLogger(PortForwardConnection.class);
     static final String SUBPROTOCOL = "v4.channel.k8s.io";
 
@@ -172,7 +175,7 @@ final class PortForwardConnection implements WebSocket.Listener {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof WebSocketHandshakeException handshake && handshake.getResponse() != null) {
-                throw new TunnelException("port-forward to " + target + " was refused by the Kubernetes API: HTTP "
+                throw new TunnelException("port-forward to " + target + " " + REFUSED_BY_API
                         + handshake.getResponse().code() + " (check that the pod exists and that the credentials may"
                         + " create pods/portforward in namespace " + namespace + ")", cause);
             }
