@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
@@ -91,19 +92,7 @@ class LeastPrivilegeIT {
         ControlPlane cluster = ControlPlane.require();
         try (KubernetesClient admin = cluster.adminClient();
             TestNamespace ns = TestNamespace.create(admin, "rbac-less")) {
-            Role full = docsRole(admin);
-            List<PolicyRule> rules = new ArrayList<>();
-            boolean removed = false;
-            for (PolicyRule rule : full.getRules()) {
-                if (rule.getResources().contains("statefulsets")) {
-                    List<String> verbs = new ArrayList<>(rule.getVerbs());
-                    removed = verbs.remove("patch");
-                    rule = new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder(rule).withVerbs(verbs).build();
-                }
-                rules.add(rule);
-            }
-            assertThat(removed).as("docs/rbac.md grants patch on statefulsets").isTrue();
-            Role less = new RoleBuilder(full).withRules(rules).build();
+            Role less = without(docsRole(admin), "statefulsets", "patch");
 
             try (KubernetesClient limited = cluster.tokenClient(grant(admin, ns.name(), "limited", less), ns.name());
                 KubePodEnv engine = new KubePodEnv(limited, cluster.options(ns.name()).build())) {
@@ -118,6 +107,59 @@ class LeastPrivilegeIT {
             }
             assertThat(ClusterAudit.leftovers(admin, ns.name())).as("left after the refused up").isEmpty();
         }
+    }
+
+    @Test
+    void aRoleWithoutPortForwardFailsUpAtOnceWithA403ExplanationAndLeavesNothing() {
+        ControlPlane cluster = ControlPlane.require();
+        try (KubernetesClient admin = cluster.adminClient();
+            TestNamespace ns = TestNamespace.create(admin, "rbac-nopf")) {
+            Role less = without(docsRole(admin), "pods/portforward", null);
+            try (KubernetesClient limited = cluster.tokenClient(grant(admin, ns.name(), "no-tunnel", less), ns.name());
+                KubePodEnv engine = new KubePodEnv(limited, cluster.options(ns.name()).build())) {
+                long started = System.nanoTime();
+                assertThatThrownBy(() -> engine.up(EnvironmentKey.of("it no tunnel"),
+                    new RecordingListener("rbac-nopf up")))
+                    .isInstanceOf(EnvironmentFailedException.class)
+                    .hasMessageContaining("refuses the port-forward")
+                    .hasMessageContaining("HTTP 403")
+                    .hasMessageContaining("pods/portforward")
+                    .hasMessageContaining("docs/rbac.md");
+                // The refusal is final: up does not wait out its ready timeout before saying so.
+                assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .isLessThan(engine.options().readyTimeout().dividedBy(2));
+            }
+            Waits.until("the failed environment is gone", Duration.ofSeconds(60),
+                () -> ClusterAudit.leftovers(admin, ns.name()).isEmpty(),
+                () -> ClusterAudit.leftovers(admin, ns.name()).toString());
+        }
+    }
+
+    /**
+     * {@code role} without {@code verb} on {@code resource}, or (verb null) without {@code resource} at all; fails
+     * if the role did not grant it.
+     */
+    private static Role without(Role role, String resource, String verb) {
+        List<PolicyRule> rules = new ArrayList<>();
+        boolean removed = false;
+        for (PolicyRule rule : role.getRules()) {
+            if (rule.getResources().contains(resource)) {
+                PolicyRuleBuilder changed = new PolicyRuleBuilder(rule);
+                if (verb == null) {
+                    List<String> resources = new ArrayList<>(rule.getResources());
+                    removed = resources.remove(resource);
+                    changed.withResources(resources);
+                } else {
+                    List<String> verbs = new ArrayList<>(rule.getVerbs());
+                    removed = verbs.remove(verb);
+                    changed.withVerbs(verbs);
+                }
+                rule = changed.build();
+            }
+            rules.add(rule);
+        }
+        assertThat(removed).as("docs/rbac.md grants " + (verb == null ? "" : verb + " on ") + resource).isTrue();
+        return new RoleBuilder(role).withRules(rules).build();
     }
 
     private static void checkExec(ControlPlane cluster, KubernetesClient builder, String namespace, String pod,
