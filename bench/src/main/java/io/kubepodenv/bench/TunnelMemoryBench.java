@@ -100,13 +100,14 @@ public final class TunnelMemoryBench {
                     }
                     long heap3 = Bench.heapAfterGc();
                     int threads3 = Bench.threads();
+                    int tunnelThreads3 = tunnelThreads();
                     String histogram = histogram(12);
                     int openBusy = tunnel.openConnections();
                     running.set(false);
                     long elapsed = System.nanoTime() - t0;
                     boolean ended = done.await(120, TimeUnit.SECONDS);
                     table.row("+ " + busy + " busy connections (" + openBusy + " open), after GC while busy",
-                        Bench.mib(heap3), threads3 + " (" + busy + " are our client threads)", tunnelThreads() + "",
+                        Bench.mib(heap3), threads3 + " (" + busy + " are our client threads)", tunnelThreads3,
                         Bench.kib(heap3 - heap2) + " (" + Bench.kib((heap3 - heap2) / (double) busy) + " each)",
                         (threads3 - threads2 - busy) + " without our client threads (" + Bench.f((threads3 - threads2
                             - busy) / (double) busy) + " each)");
