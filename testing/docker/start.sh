@@ -49,10 +49,13 @@ ping_daemon() {
   fi
 }
 
+# The PID of our dockerd: alive, and its command line names this state directory (a pid file left by a daemon that
+# was killed may name a zombie or a reused PID of another process: that is not ours, and is forgotten).
 running_pid() {
   [ -f "$PIDFILE" ] || return 1
   local pid; pid="$(cat "$PIDFILE")"
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--data-root $STATE/data" || return 1
   echo "$pid"
 }
 
