@@ -10,6 +10,13 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 run() { printf '$ %s\n' "$*" >&2; "$@"; }
+# ours PIDFILE TEXT: the process of the pid file runs and its command line contains TEXT (a stale pid file may name a
+# reused PID of some other process).
+ours() {
+  [ -f "$1" ] || return 1
+  local pid; pid="$(cat "$1")"
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
 
 docker_dir="${KPE_DOCKER_DIR:-${TMPDIR:-/tmp}/kpe-docker}"
 cluster_dir="${KPE_CLUSTER_DIR:-${TMPDIR:-/tmp}/kpe-cluster}"
@@ -31,14 +38,13 @@ mvn -B -q -ntp package -DskipTests
 kpe_jar="$PWD/cli/target/kpe.jar"
 
 say "starting a private Docker daemon (testing/docker/start.sh)"
-[ -f "$docker_dir/dockerd.pid" ] && kill -0 "$(cat "$docker_dir/dockerd.pid")" 2>/dev/null || started_docker=yes
+ours "$docker_dir/dockerd.pid" "--data-root $docker_dir/data" || started_docker=yes
 testing/docker/start.sh
 # shellcheck disable=SC1091
 . "$docker_dir/env"
 
 say "building (once, then cached) and starting a local Kubernetes control plane (testing/cluster/)"
-[ -f "$cluster_dir/env" ] && kill -0 "$(cat "$cluster_dir"/pids/kube-apiserver.pid 2>/dev/null || echo 0)" 2>/dev/null \
-  || started_cluster=yes
+ours "$cluster_dir/pids/kube-apiserver.pid" "$cluster_dir/" || started_cluster=yes
 KPE_DOCKER_TCP="$KPE_DOCKER_TCP" testing/cluster/start.sh
 # shellcheck disable=SC1091
 . "$cluster_dir/env"

@@ -9,6 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { echo "scripts/test.sh: $*" >&2; }
+# ours PIDFILE TEXT: the process of the pid file runs and its command line contains TEXT (a stale pid file may name a
+# reused PID of some other process).
+ours() {
+  [ -f "$1" ] || return 1
+  local pid; pid="$(cat "$1")"
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
 
 docker_dir="${KPE_DOCKER_DIR:-${TMPDIR:-/tmp}/kpe-docker}"
 started_docker=""
@@ -19,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -f "$docker_dir/dockerd.pid" ] && kill -0 "$(cat "$docker_dir/dockerd.pid")" 2>/dev/null; then
+if ours "$docker_dir/dockerd.pid" "--data-root $docker_dir/data"; then
   log "using the Docker daemon already running from $docker_dir"
 else
   started_docker=yes

@@ -24,7 +24,13 @@ docker_dir="${KPE_DOCKER_DIR:-${TMPDIR:-/tmp}/kpe-docker}"
 cluster_dir="${KPE_CLUSTER_DIR:-${TMPDIR:-/tmp}/kpe-cluster}"
 export KPE_DOCKER_DIR="$docker_dir" KPE_CLUSTER_DIR="$cluster_dir"
 
-alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive PIDFILE TEXT: the process of the pid file runs and its command line contains TEXT (a stale pid file may name a
+# reused PID of some other process).
+alive() {
+  [[ -f "$1" ]] || return 1
+  local pid; pid="$(cat "$1")"
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
 
 started_docker=""
 started_cluster=""
@@ -44,7 +50,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Docker daemon: the target of every pod's port 2375 ----------------------------------------------------------
-if alive "$docker_dir/dockerd.pid"; then
+if alive "$docker_dir/dockerd.pid" "--data-root $docker_dir/data"; then
   say "using the Docker daemon already running from $docker_dir"
 else
   started_docker=yes
@@ -55,7 +61,7 @@ fi
 export KPE_TEST_DOCKER_HOST KPE_DOCKER_TCP KPE_TEST_IMAGE
 
 # --- control plane ------------------------------------------------------------------------------------------------
-if alive "$cluster_dir/pids/kube-apiserver.pid"; then
+if alive "$cluster_dir/pids/kube-apiserver.pid" "$cluster_dir/"; then
   say "using the control plane already running in $cluster_dir (left running afterwards)"
 else
   say "building the control plane (cached after the first build)"
