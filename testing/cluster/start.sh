@@ -182,7 +182,14 @@ launch() {
     sleep 0.05
   done
 }
-alive() { is_ours "$(pid_of "$1")"; }
+# Liveness of a process this script launched: running and not a zombie. Not is_ours: while a process execs (or
+# under heavy load) its command line can read empty for an instant, which must not pass for an exit.
+alive() {
+  local pid; pid="$(pid_of "$1")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  local state; state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo gone)"
+  [[ "$state" != Z && "$state" != gone ]]
+}
 # healthy NAME URL [CURL ARGS...]: the process is alive and URL answers 200 "ok".
 healthy() {
   local name="$1" url="$2"; shift 2
