@@ -9,6 +9,7 @@ import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.KubePodEnvException;
 import io.kubepodenv.engine.Options;
 import io.kubepodenv.engine.tunnel.DockerTunnel;
+import io.kubepodenv.engine.tunnel.EnvironmentTunnels;
 import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
 import io.kubepodenv.engine.tunnel.TunnelOptions;
 import java.io.IOException;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "Opens a tunnel on 127.0.0.1 to the environment's Docker server, checks that it answers, runs COMMAND with "
             + "DOCKER_HOST=tcp://127.0.0.1:<port>, and closes the tunnel when COMMAND ends. Every other DOCKER_* "
             + "variable (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_CONTEXT, ...) is removed from COMMAND's "
-            + "environment: the tunnel speaks plain TCP.",
+            + "environment: the tunnel speaks plain TCP. An environment whose template serves Docker over TLS (a port "
+            + "named docker-tls) needs --tls-cert-dir; COMMAND then gets DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH.",
         "",
         "Exit code: COMMAND's own; 1 when the environment cannot be reached; 127 when COMMAND cannot be started.",
         "",
@@ -67,6 +69,12 @@ final class ExecCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print no progress lines.")
     private boolean quiet;
 
+    @Option(names = "--tls-cert-dir", paramLabel = "DIR",
+        description = "For a Docker server that requires TLS: a directory with ca.pem, cert.pem and key.pem (the "
+            + "client's certificate), given to COMMAND as DOCKER_CERT_PATH. The server's certificate must name "
+            + "127.0.0.1, where the tunnel listens.")
+    private java.nio.file.Path tlsCertDir;
+
     @Override
     public Integer call() {
         Options options = engineOptions.toOptions();
@@ -74,9 +82,11 @@ final class ExecCommand implements Callable<Integer> {
         Terminal terminal = new Terminal(spec.commandLine().getErr(), quiet);
         try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
             Environment environment = find(engine, key, options);
+            java.nio.file.Path certs = tlsCertificates(environment, tlsCertDir);
             try (DockerTunnel tunnel = openTunnel(client, environment, port, ping, terminal)) {
-                terminal.progress("DOCKER_HOST=" + tunnel.dockerHost() + " (environment " + environment.id() + ")");
-                return run(command, tunnel.dockerHost());
+                terminal.progress("DOCKER_HOST=" + tunnel.dockerHost() + " (environment " + environment.id()
+                    + (certs == null ? ")" : ", TLS)"));
+                return run(command, tunnel.dockerHost(), certs);
             }
         }
     }
@@ -97,7 +107,7 @@ final class ExecCommand implements Callable<Integer> {
         TunnelOptions tunnelOptions = TunnelOptions.defaults().withPort(port)
             .withTimeouts(TunnelOptions.defaults().connectTimeout(), ping).withListener(terminal);
         try {
-            return DockerTunnel.open(client, environment.namespace(), locator(client, environment), tunnelOptions);
+            return EnvironmentTunnels.open(client, environment, tunnelOptions);
         } catch (KubePodEnvException e) {
             throw failed(e);
         }
@@ -110,15 +120,51 @@ final class ExecCommand implements Callable<Integer> {
 
     /** The command's environment: ours without any DOCKER_* variable, plus DOCKER_HOST. */
     static Map<String, String> childEnvironment(Map<String, String> parent, String dockerHost) {
+        return childEnvironment(parent, dockerHost, null);
+    }
+
+    /** As above, plus DOCKER_TLS_VERIFY and DOCKER_CERT_PATH when {@code tlsCertDir} is given. */
+    static Map<String, String> childEnvironment(Map<String, String> parent, String dockerHost,
+        java.nio.file.Path tlsCertDir) {
         Map<String, String> env = new java.util.HashMap<>(parent);
         env.keySet().removeIf(name -> name.startsWith("DOCKER_"));
         env.put("DOCKER_HOST", dockerHost);
+        if (tlsCertDir != null) {
+            env.put("DOCKER_TLS_VERIFY", "1");
+            env.put("DOCKER_CERT_PATH", tlsCertDir.toAbsolutePath().toString());
+        }
         return env;
     }
 
-    private int run(List<String> cmd, String dockerHost) {
+    /**
+     * The client certificates for {@code environment}: required, and checked, when its Docker server requires TLS;
+     * refused when it does not (they would make the client speak TLS to a plain server).
+     */
+    static java.nio.file.Path tlsCertificates(Environment environment, java.nio.file.Path dir) {
+        if (!environment.docker().tls()) {
+            if (dir != null) {
+                throw new io.kubepodenv.engine.InvalidInputException("--tls-cert-dir: the Docker server of '"
+                    + environment.key() + "' speaks plain TCP on port " + environment.docker().port()
+                    + "; leave the option out");
+            }
+            return null;
+        }
+        if (dir == null) {
+            throw new io.kubepodenv.engine.InvalidInputException("the Docker server of '" + environment.key()
+                + "' requires TLS (port " + environment.docker().port() + "); give --tls-cert-dir DIR with ca.pem, "
+                + "cert.pem and key.pem");
+        }
+        for (String file : List.of("ca.pem", "cert.pem", "key.pem")) {
+            if (!java.nio.file.Files.isRegularFile(dir.resolve(file))) {
+                throw new io.kubepodenv.engine.InvalidInputException("--tls-cert-dir: no " + file + " in " + dir);
+            }
+        }
+        return dir;
+    }
+
+    private int run(List<String> cmd, String dockerHost, java.nio.file.Path tlsCertDir) {
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
-        Map<String, String> childEnvironment = childEnvironment(pb.environment(), dockerHost);
+        Map<String, String> childEnvironment = childEnvironment(pb.environment(), dockerHost, tlsCertDir);
         pb.environment().clear();
         pb.environment().putAll(childEnvironment);
         Process process;

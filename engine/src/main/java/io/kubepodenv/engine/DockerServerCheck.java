@@ -2,7 +2,7 @@ package io.kubepodenv.engine;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubepodenv.engine.tunnel.DockerTunnel;
-import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
+import io.kubepodenv.engine.tunnel.EnvironmentTunnels;
 import io.kubepodenv.engine.tunnel.TunnelException;
 import io.kubepodenv.engine.tunnel.TunnelOptions;
 import java.time.Duration;
@@ -14,19 +14,20 @@ import java.time.Duration;
 @FunctionalInterface
 public interface DockerServerCheck {
     /**
-     * Opens a tunnel to the environment's pod, waits (at most {@code timeout}) for {@code GET /_ping} to answer
-     * {@code OK} through it, and closes it.
+     * Opens a tunnel to the environment's pod, on the port its template declares, waits (at most {@code timeout})
+     * for {@code GET /_ping} to answer {@code OK} through it (for a TLS server: for a TLS handshake), and closes it.
      */
     DockerServerCheck TUNNEL_PING = (client, environment, timeout, listener) -> {
         TunnelOptions options = TunnelOptions.defaults().withListener(listener)
             .withTimeouts(TunnelOptions.defaults().connectTimeout(), timeout);
-        try (DockerTunnel tunnel = DockerTunnel.open(client, environment.namespace(),
-            new StatefulSetPodLocator(client, environment.namespace(), environment.dockerHost()), options)) {
-            listener.progress("the Docker server answers through the tunnel");
+        DockerEndpoint docker = environment.docker();
+        try (DockerTunnel tunnel = EnvironmentTunnels.open(client, environment, options)) {
+            listener.progress("the Docker server answers through the tunnel" + (docker.tls() ? " (TLS)" : ""));
         } catch (TunnelException e) {
             throw new EnvironmentFailedException("the pod is ready but its Docker server does not answer on port "
-                + TunnelOptions.DOCKER_PORT + " through a port-forward: " + e.getMessage()
-                + ". The docker-host StatefulSet's first container must serve Docker on that port without TLS", e);
+                + docker.port() + " through a port-forward: " + e.getMessage() + ". The docker-host StatefulSet's "
+                + "first container must serve Docker on that port" + (docker.tls() ? " with TLS (port named "
+                + DockerEndpoint.TLS_PORT_NAME + ")" : " without TLS"), e);
         }
     };
 

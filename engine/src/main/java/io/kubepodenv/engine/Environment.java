@@ -16,11 +16,19 @@ import java.util.Optional;
  * @param ready whether the Docker server's pod was ready when it was looked at
  * @param kinds the kinds it created ({@code apiVersion/Kind})
  * @param owner who created it ({@code kpe}, a Jenkins controller)
+ * @param docker where its Docker server listens in the pod, and whether it speaks TLS
  */
 public record Environment(EnvironmentKey key, String id, String namespace, String dockerHost, String templateHash,
-    Optional<Instant> createdAt, boolean ready, List<String> kinds, String owner) {
+    Optional<Instant> createdAt, boolean ready, List<String> kinds, String owner, DockerEndpoint docker) {
 
     public Environment {
         kinds = List.copyOf(kinds);
+        java.util.Objects.requireNonNull(docker, "docker");
+    }
+
+    /** An environment whose Docker server listens on plain port 2375. */
+    public Environment(EnvironmentKey key, String id, String namespace, String dockerHost, String templateHash,
+        Optional<Instant> createdAt, boolean ready, List<String> kinds, String owner) {
+        this(key, id, namespace, dockerHost, templateHash, createdAt, ready, kinds, owner, DockerEndpoint.PLAIN);
     }
 }

@@ -163,7 +163,8 @@ public final class KubePodEnv implements AutoCloseable {
                 + Durations.format(options.readyTimeout()) + ")");
             String pod = waiter.await(manifest.dockerHost().name(), id, options.readyTimeout(), listener);
             Environment environment = new Environment(key, id, options.namespace(), manifest.dockerHost().name(),
-                manifest.templateHash(), Optional.of(Instant.now(clock)), true, manifest.kinds(), options.owner());
+                manifest.templateHash(), Optional.of(Instant.now(clock)), true, manifest.kinds(), options.owner(),
+                manifest.docker());
             dockerCheck.verify(client, environment, remaining(started), listener);
             listener.progress("ready: pod " + pod);
             return new ReadyEnvironment(environment, pod, false, since(started));
@@ -253,7 +254,7 @@ public final class KubePodEnv implements AutoCloseable {
 
     private static Environment withReady(Environment e) {
         return new Environment(e.key(), e.id(), e.namespace(), e.dockerHost(), e.templateHash(), e.createdAt(), true,
-            e.kinds(), e.owner());
+            e.kinds(), e.owner(), e.docker());
     }
 
     private static String shortHash(String hash) {

@@ -87,7 +87,9 @@ public final class EnvironmentLookup {
         return Optional.of(new Environment(environmentKey, id, meta.getNamespace(), meta.getName(),
             annotations.getOrDefault(ObjectLabels.TEMPLATE_HASH, ""), createdAt(meta), ready,
             kinds.isBlank() ? List.of() : Arrays.asList(kinds.split(",")),
-            labels.getOrDefault(ObjectLabels.OWNER, "")));
+            labels.getOrDefault(ObjectLabels.OWNER, ""),
+            io.kubepodenv.engine.DockerEndpoint.fromAnnotations(annotations.get(ObjectLabels.DOCKER_PORT),
+                annotations.get(ObjectLabels.DOCKER_TLS))));
     }
 
     private static Optional<Instant> createdAt(ObjectMeta meta) {

@@ -27,6 +27,10 @@ public final class ObjectLabels {
     public static final String CREATED_AT = PREFIX + "created-at";
     /** Annotation, on the docker-host StatefulSet, listing every kind the template created. */
     public static final String KINDS = PREFIX + "kinds";
+    /** Annotation, on the docker-host StatefulSet, with the Docker server's container port. */
+    public static final String DOCKER_PORT = PREFIX + "docker-port";
+    /** Annotation, on the docker-host StatefulSet: {@code "true"} when the Docker server requires TLS. */
+    public static final String DOCKER_TLS = PREFIX + "docker-tls";
     /** Prefix of caller-supplied annotations (owner's metadata such as the pull request's URL). */
     public static final String ATTRIBUTE_PREFIX = PREFIX + "attr-";
 

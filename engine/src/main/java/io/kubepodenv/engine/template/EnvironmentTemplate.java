@@ -86,6 +86,7 @@ public final class EnvironmentTemplate {
             }
         }
         ManifestObject dockerHost = findDockerHost(source, objects);
+        io.kubepodenv.engine.DockerEndpoint docker = dockerEndpoint(source, dockerHost);
         String hash = "sha256:" + Hashes.sha256Hex(canonicalJson(objects));
         List<String> kinds = kinds(objects);
         List<ManifestObject> stamped = new ArrayList<>();
@@ -94,12 +95,12 @@ public final class EnvironmentTemplate {
             ManifestObject copy = new ManifestObject(object.document(), object.line(), deepCopy(object.content()));
             Stamp.apply(copy, options, key, instanceId, hash, createdAt, attributes);
             if (object == dockerHost) {
-                Stamp.dockerHost(copy, kinds);
+                Stamp.dockerHost(copy, kinds, docker);
                 stampedDockerHost = copy;
             }
             stamped.add(copy);
         }
-        return new Manifest(instanceId, stamped, stampedDockerHost, kinds, hash);
+        return new Manifest(instanceId, stamped, stampedDockerHost, kinds, hash, docker);
     }
 
     private static void checkObject(TemplateSource source, String namespace, ManifestObject object) {
@@ -219,6 +220,16 @@ public final class EnvironmentTemplate {
             }
         }
         return host;
+    }
+
+    private static io.kubepodenv.engine.DockerEndpoint dockerEndpoint(TemplateSource source, ManifestObject host) {
+        Map<?, ?> spec = (Map<?, ?>) host.content().get("spec");
+        Map<?, ?> first = (Map<?, ?>) ((List<?>) mapAt(mapAt(spec, "template"), "spec").get("containers")).get(0);
+        try {
+            return io.kubepodenv.engine.DockerEndpoint.declaredBy(first);
+        } catch (InvalidInputException e) {
+            throw invalid(source, host.describe() + ": " + e.getMessage());
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -10,9 +10,10 @@ import java.util.List;
  * @param dockerHost the StatefulSet that runs the Docker server (one of {@code objects})
  * @param kinds every kind the environment creates, as {@code apiVersion/Kind}, claims included
  * @param templateHash {@code sha256:<hex>} of the rendered objects, before stamping
+ * @param docker where the Docker server listens, as the docker-host's first container declares it
  */
 public record Manifest(String instanceId, List<ManifestObject> objects, ManifestObject dockerHost, List<String> kinds,
-    String templateHash) {
+    String templateHash, io.kubepodenv.engine.DockerEndpoint docker) {
 
     public Manifest {
         objects = List.copyOf(objects);

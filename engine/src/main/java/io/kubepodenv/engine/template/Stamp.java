@@ -48,8 +48,11 @@ final class Stamp {
         }
     }
 
-    static void dockerHost(ManifestObject object, List<String> kinds) {
-        child(object.metadata(), "annotations").put(ObjectLabels.KINDS, String.join(",", kinds));
+    static void dockerHost(ManifestObject object, List<String> kinds, io.kubepodenv.engine.DockerEndpoint docker) {
+        Map<String, Object> annotations = child(object.metadata(), "annotations");
+        annotations.put(ObjectLabels.KINDS, String.join(",", kinds));
+        annotations.put(ObjectLabels.DOCKER_PORT, Integer.toString(docker.port()));
+        annotations.put(ObjectLabels.DOCKER_TLS, Boolean.toString(docker.tls()));
     }
 
     private static Map<String, String> identity(EnvironmentKey key, String instanceId) {

@@ -159,6 +159,16 @@ public final class DockerTunnel implements AutoCloseable {
      *                         refuses the port-forward (HTTP 401 or 403)
      */
     public void awaitPing(Duration timeout) {
+        awaitServer(timeout, false);
+    }
+
+    /**
+     * Waits until the Docker server answers through the tunnel: {@code GET /_ping} for a plain server, the start of a
+     * TLS handshake for one that requires TLS ({@link TlsProbe}).
+     *
+     * @throws TunnelException as {@link #awaitPing(Duration)}
+     */
+    public void awaitServer(Duration timeout, boolean tls) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long backoffMs = 100;
         String lastError = "no attempt made";
@@ -171,7 +181,11 @@ public final class DockerTunnel implements AutoCloseable {
             attempts++;
             Duration attemptTimeout = Duration.ofNanos(Math.min(leftNanos, TimeUnit.SECONDS.toNanos(10)));
             try {
-                DockerPing.ping(address, attemptTimeout);
+                if (tls) {
+                    TlsProbe.probe(address, attemptTimeout);
+                } else {
+                    DockerPing.ping(address, attemptTimeout);
+                }
                 return;
             } catch (java.net.SocketTimeoutException e) {
                 // a short last attempt cut by the deadline says less than the error before it
@@ -206,7 +220,8 @@ public final class DockerTunnel implements AutoCloseable {
                     + locator.describe());
         }
         throw new TunnelException("the Docker server of " + locator.describe() + " (namespace " + namespace
-                + ", port " + options.remotePort() + ") did not answer GET /_ping through the tunnel within "
+                + ", port " + options.remotePort() + ") did not answer " + (tls ? "a TLS handshake" : "GET /_ping")
+                + " through the tunnel within "
                 + timeout.toSeconds() + " s (" + attempts + " attempts); last error: " + lastError);
     }
 

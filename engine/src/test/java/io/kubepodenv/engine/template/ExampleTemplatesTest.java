@@ -70,6 +70,24 @@ class ExampleTemplatesTest {
     }
 
     @Test
+    void tlsTemplateDeclaresItsTlsPortSoTheTunnelAndCheckUseIt() {
+        Manifest manifest = render(EXAMPLES.resolve("docker-tls.yaml.j2"), null);
+        assertThat(manifest.docker()).isEqualTo(new io.kubepodenv.engine.DockerEndpoint(2376, true));
+        assertThat(manifest.dockerHost().metadata().get("annotations").toString())
+            .contains("kube-pod-env.io/docker-port=2376", "kube-pod-env.io/docker-tls=true");
+        assertThat(firstContainer(podSpec(manifest.dockerHost())).get("command").toString())
+            .contains("--tlsverify", "--host=tcp://0.0.0.0:2376");
+    }
+
+    @Test
+    void plainTemplatesRecordThePlainPort() {
+        Manifest manifest = KubePodEnv.render(Options.builder().build(), KEY, Optional.of("shop-pr-7-abcde"));
+        assertThat(manifest.docker()).isEqualTo(io.kubepodenv.engine.DockerEndpoint.PLAIN);
+        assertThat(manifest.dockerHost().metadata().get("annotations").toString())
+            .contains("kube-pod-env.io/docker-port=2375", "kube-pod-env.io/docker-tls=false");
+    }
+
+    @Test
     void dedicatedNodesTemplateSelectsAndToleratesThePool() {
         Map<String, Object> podSpec = podSpec(render(EXAMPLES.resolve("dedicated-nodes.yaml.j2"), null).dockerHost());
         assertThat(podSpec.get("nodeSelector")).isEqualTo(Map.of("node-pool", "preview-environments"));
