@@ -50,11 +50,16 @@ final class AgentTunnels {
         private final String id;
         private final ClusterConnection connection;
         private final String statefulSet;
+        private final int dockerPort;
+        private final boolean dockerTls;
 
-        Open(String id, ClusterConnection connection, String statefulSet) {
+        /** A tunnel to the Docker server of {@code statefulSet}'s pod, on the port its template declares. */
+        Open(String id, ClusterConnection connection, String statefulSet, int dockerPort, boolean dockerTls) {
             this.id = id;
             this.connection = connection;
             this.statefulSet = statefulSet;
+            this.dockerPort = dockerPort;
+            this.dockerTls = dockerTls;
         }
 
         @Override
@@ -62,8 +67,15 @@ final class AgentTunnels {
             KubernetesClient client = connection.newClient();
             DockerTunnel tunnel;
             try {
-                tunnel = DockerTunnel.open(client, connection.namespace(),
-                    new StatefulSetPodLocator(client, connection.namespace(), statefulSet), TunnelOptions.defaults());
+                TunnelOptions options = TunnelOptions.defaults().withRemotePort(dockerPort);
+                tunnel = DockerTunnel.openWithoutPing(client, connection.namespace(),
+                    new StatefulSetPodLocator(client, connection.namespace(), statefulSet), options);
+                try {
+                    tunnel.awaitServer(options.pingTimeout(), dockerTls);
+                } catch (RuntimeException e) {
+                    tunnel.close();
+                    throw e;
+                }
             } catch (RuntimeException e) {
                 client.close();
                 throw new IOException(connection.masker().describe(e));

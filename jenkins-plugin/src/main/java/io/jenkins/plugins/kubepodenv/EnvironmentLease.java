@@ -85,8 +85,11 @@ final class EnvironmentLease {
                 }
                 String tunnelId = UUID.randomUUID().toString();
                 String dockerHost = workspace.act(new AgentTunnels.Open(tunnelId, connection,
-                    ready.environment().dockerHost()));
-                log.progress("tunnel open on the agent: DOCKER_HOST=" + dockerHost);
+                    ready.environment().dockerHost(), ready.environment().docker().port(),
+                    ready.environment().docker().tls()));
+                log.progress("tunnel open on the agent: DOCKER_HOST=" + dockerHost
+                    + (ready.environment().docker().tls() ? " (the Docker server requires TLS: give the block "
+                        + "DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, e.g. with withCredentials)" : ""));
                 return new Held(new BodyEnvironment(dockerHost, id, namespace), tunnelId, key.value(), namespace,
                     keep);
             } catch (IOException | RuntimeException e) {
