@@ -139,10 +139,21 @@ public final class ReadinessWaiter {
 
     private static Pod currentPod(String statefulSet, List<Pod> pods) {
         return pods.stream()
-            .filter(p -> p.getMetadata().getName().startsWith(statefulSet + "-"))
+            .filter(p -> ownPod(statefulSet, p))
             .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
             .min(Comparator.comparing(p -> p.getMetadata().getName()))
             .orElse(null);
+    }
+
+    /**
+     * Whether {@code pod} is one of {@code statefulSet}'s own pods ({@code <name>-<ordinal>}): the instance label
+     * also selects the pods of the template's other StatefulSets, and one named {@code <name>-db} makes pods
+     * {@code <name>-db-0} that merely start with {@code <name>-}.
+     */
+    static boolean ownPod(String statefulSet, Pod pod) {
+        String name = pod.getMetadata() == null ? null : pod.getMetadata().getName();
+        return name != null && name.length() > statefulSet.length() + 1 && name.startsWith(statefulSet + "-")
+            && name.substring(statefulSet.length() + 1).chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
     static boolean stsReady(StatefulSet sts) {
@@ -164,7 +175,7 @@ public final class ReadinessWaiter {
     }
 
     private String explain(String statefulSet, String instanceId) {
-        List<Pod> pods = pods(instanceId);
+        List<Pod> pods = pods(instanceId).stream().filter(p -> ownPod(statefulSet, p)).toList();
         String state = pods.isEmpty() ? "no pod was created (look for FailedCreate below: admission or quota)"
             : pods.stream().map(PodDiagnosis::summary).reduce((a, b) -> a + "; " + b).orElse("");
         return state + explainDetails(statefulSet, instanceId, pods.isEmpty() ? null : pods.get(0));
