@@ -128,7 +128,17 @@ public final class EnvironmentLock implements AutoCloseable {
                 return new Held(name);
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
-                    throw ClusterErrors.failed("take the lock of '" + key + "' (Lease " + name + ")", namespace, e);
+                    // A timeout or a server error may pass (a busy API server); an answer such as 403 will not.
+                    boolean transientError = e.getCode() <= 0 || e.getCode() >= 500;
+                    long left = deadline - System.nanoTime();
+                    if (!transientError || left <= 0) {
+                        throw ClusterErrors.failed("take the lock of '" + key + "' (Lease " + name + ")", namespace,
+                            e);
+                    }
+                    listener.warning("could not take the lock of '" + key + "' yet ("
+                        + ClusterErrors.explain(e, namespace) + "); trying again");
+                    pause(Math.min(TimeUnit.NANOSECONDS.toMillis(left), 1000));
+                    continue;
                 }
             }
             Lease current = client.leases().inNamespace(namespace).withName(name).get();
@@ -222,6 +232,15 @@ public final class EnvironmentLock implements AutoCloseable {
             throw new EnvironmentFailedException("interrupted while waiting for the lock of the environment");
         } finally {
             change.cancel(true); // stops the informer behind the future
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(Math.max(1, millis)); // a back-off before retrying a failed call
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EnvironmentFailedException("interrupted while taking the lock of the environment");
         }
     }
 
