@@ -166,6 +166,26 @@ class ShippedTemplatesIT {
         }
     }
 
+    @Test
+    void dockerTlsWithoutATlsServerBehindItsPortFailsNamingTheTlsPortAndLeavesNothing() {
+        // The test cluster forwards only port 2375 of its pods, so no TLS server answers on 2376, as on a cluster
+        // where the Docker server could not start TLS (its certificates missing).
+        ControlPlane cluster = ControlPlane.require();
+        try (KubernetesClient admin = cluster.adminClient();
+            TestNamespace ns = TestNamespace.create(admin, "tpl-tls");
+            KubePodEnv engine = new KubePodEnv(admin, options(cluster, ns, "docker-tls")
+                .readyTimeout(FAILING_READY_TIMEOUT).build())) {
+            EnvironmentFailedException failure = catchThrowableOfType(
+                () -> engine.up(EnvironmentKey.of("it docker-tls"), new RecordingListener("docker-tls up")),
+                EnvironmentFailedException.class);
+
+            assertThat(failure).as("up of the TLS template without a TLS server").isNotNull();
+            System.out.println("[docker-tls] " + failure.getMessage());
+            assertThat(failure.getMessage()).contains("does not answer on port 2376").contains("with TLS");
+            assertNothingLeft(admin, ns.name());
+        }
+    }
+
     private static Options.Builder options(ControlPlane cluster, TestNamespace ns, String example) {
         Path file = ControlPlane.repository().resolve("examples/templates/" + example + ".yaml.j2");
         assertThat(Files.isRegularFile(file)).as("example template " + file).isTrue();
