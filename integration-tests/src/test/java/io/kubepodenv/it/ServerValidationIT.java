@@ -17,8 +17,9 @@ class ServerValidationIT {
         ControlPlane cluster = ControlPlane.require();
         try (KubernetesClient admin = cluster.adminClient();
             TestNamespace ns = TestNamespace.create(admin, "invalid")) {
+            // Not the port named "docker": kube-pod-env itself refuses an impossible Docker port before apply.
             Options options = cluster.options(ns.name()).template(Templates.replacing("template with a bad port",
-                "containerPort: 2375", "containerPort: 99999")).build();
+                "name: docker\n          containerPort: 2375", "name: extra\n          containerPort: 99999")).build();
             RecordingListener listener = new RecordingListener("invalid up");
             try (KubePodEnv engine = new KubePodEnv(admin, options)) {
                 assertThatThrownBy(() -> engine.up(EnvironmentKey.of("it invalid"), listener))
