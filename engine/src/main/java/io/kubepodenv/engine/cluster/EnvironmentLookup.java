@@ -81,9 +81,7 @@ public final class EnvironmentLookup {
             return Optional.empty();
         }
         String kinds = annotations.getOrDefault(ObjectLabels.KINDS, "");
-        Integer replicas = sts.getSpec() == null ? null : sts.getSpec().getReplicas();
-        Integer readyReplicas = sts.getStatus() == null ? null : sts.getStatus().getReadyReplicas();
-        boolean ready = replicas != null && readyReplicas != null && readyReplicas >= replicas && replicas > 0;
+        boolean ready = ReadinessWaiter.stsReady(sts);
         return Optional.of(new Environment(environmentKey, id, meta.getNamespace(), meta.getName(),
             annotations.getOrDefault(ObjectLabels.TEMPLATE_HASH, ""), createdAt(meta), ready,
             kinds.isBlank() ? List.of() : Arrays.asList(kinds.split(",")),
