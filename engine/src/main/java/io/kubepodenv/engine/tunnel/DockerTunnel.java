@@ -5,12 +5,12 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -37,7 +37,9 @@ public final class DockerTunnel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DockerTunnel.class);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
-    private final KubernetesClient client;
+    private static final long HOUSEKEEPING_MS = 1000;
+
+    private final PortForwardTransport transport;
     private final String namespace;
     private final PodLocator locator;
     private final TunnelOptions options;
@@ -53,7 +55,7 @@ public final class DockerTunnel implements AutoCloseable {
 
     private DockerTunnel(KubernetesClient client, String namespace, PodLocator locator, TunnelOptions options)
             throws IOException {
-        this.client = client;
+        this.transport = transportFor(client, namespace, options);
         this.namespace = namespace;
         this.locator = locator;
         this.options = options;
@@ -69,6 +71,17 @@ public final class DockerTunnel implements AutoCloseable {
         this.acceptor = new Thread(this::acceptLoop, threadPrefix + "-accept");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    private static PortForwardTransport transportFor(KubernetesClient client, String namespace,
+            TunnelOptions options) {
+        if (options.transport() == TunnelOptions.Transport.DIRECT) {
+            Optional<ApiServerEndpoint> endpoint = ApiServerEndpoint.of(client);
+            if (endpoint.isPresent()) {
+                return new DirectPortForward(endpoint.get(), namespace, options);
+            }
+        }
+        return new ClientPortForward(client, namespace, options);
     }
 
     /**
@@ -145,6 +158,11 @@ public final class DockerTunnel implements AutoCloseable {
     /** Connections accepted since the tunnel opened (the ping included). */
     public long acceptedConnections() {
         return accepted.get();
+    }
+
+    /** What carries the port-forwards, e.g. {@code own websocket to https://...}. */
+    public String transport() {
+        return transport.describe();
     }
 
     /** Whether {@link #close()} has been called. */
@@ -225,13 +243,25 @@ public final class DockerTunnel implements AutoCloseable {
                 + timeout.toSeconds() + " s (" + attempts + " attempts); last error: " + lastError);
     }
 
+    /**
+     * Accepts connections; wakes up at least once a second to fail connections whose upload has stalled (a blocking
+     * write cannot time out by itself).
+     */
     private void acceptLoop() {
+        java.net.ServerSocket listener = server.socket();
+        try {
+            listener.setSoTimeout((int) HOUSEKEEPING_MS);
+        } catch (IOException e) {
+            LOG.debug("accept timeout: {}", e.toString());
+        }
         while (!closed.get()) {
             SocketChannel socket;
             try {
-                socket = server.accept();
-            } catch (ClosedChannelException e) {
-                break;
+                socket = listener.accept().getChannel();
+            } catch (java.net.SocketTimeoutException e) {
+                long now = System.nanoTime();
+                connections.forEach(c -> c.checkStall(now));
+                continue;
             } catch (IOException e) {
                 if (!closed.get()) {
                     options.listener().warning("the Docker tunnel on " + dockerHost() + " stopped accepting: "
@@ -240,6 +270,8 @@ public final class DockerTunnel implements AutoCloseable {
                 }
                 break;
             }
+            long now = System.nanoTime();
+            connections.forEach(c -> c.checkStall(now));
             accepted.incrementAndGet();
             try {
                 socket.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
@@ -248,7 +280,7 @@ public final class DockerTunnel implements AutoCloseable {
             }
             long id = connectionIds.incrementAndGet();
             PortForwardConnection[] self = new PortForwardConnection[1];
-            PortForwardConnection connection = new PortForwardConnection(client, namespace, locator, options, socket,
+            PortForwardConnection connection = new PortForwardConnection(transport, namespace, locator, options, socket,
                     threadPrefix + "-c" + id, () -> connections.remove(self[0]));
             self[0] = connection;
             connections.add(connection);

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param sendStallTimeout  how long an upload may wait for the websocket to accept the next frame before the
  *                          connection is failed
  * @param maxFramePayload   bytes of data per websocket frame (plus one channel byte); see {@link #MAX_FRAME_PAYLOAD}
+ * @param transport         what carries the port-forwards; {@link Transport#DIRECT} by default
  * @param listener          where connection failures are reported (they also go to the client as a Docker error)
  */
 public record TunnelOptions(
@@ -29,6 +30,7 @@ public record TunnelOptions(
         Duration clientEofGrace,
         Duration sendStallTimeout,
         int maxFramePayload,
+        Transport transport,
         ProgressListener listener) {
 
     /** Docker's plain-TCP port, what docker:dind listens on without TLS. */
@@ -42,7 +44,21 @@ public record TunnelOptions(
      */
     public static final int MAX_FRAME_PAYLOAD = 65536 - 1;
 
+    /** What carries each port-forward to the API server. */
+    public enum Transport {
+        /**
+         * A connection of our own per port-forward: an HTTP/1.1 websocket upgrade on a plain or TLS socket with the
+         * client's TLS material and request headers (credentials included), then blocking reads and writes with no
+         * thread hop and no extra copy. When the client goes through an HTTP proxy, the client's websocket is used
+         * instead.
+         */
+        DIRECT,
+        /** The Kubernetes client's own websocket (its HTTP client, proxy support and interceptors). */
+        CLIENT_WEBSOCKET
+    }
+
     public TunnelOptions {
+        Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(pingTimeout, "pingTimeout");
@@ -69,42 +85,52 @@ public record TunnelOptions(
     public static TunnelOptions defaults() {
         return new TunnelOptions(InetAddress.getLoopbackAddress(), 0, DOCKER_PORT, Duration.ofSeconds(10),
                 Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofMinutes(5), MAX_FRAME_PAYLOAD,
-                ProgressListener.NONE);
+                Transport.DIRECT, ProgressListener.NONE);
     }
 
     public TunnelOptions withPort(int newPort) {
         return new TunnelOptions(bindAddress, newPort, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, listener);
+                sendStallTimeout, maxFramePayload, transport, listener);
     }
 
     public TunnelOptions withBindAddress(InetAddress address) {
         return new TunnelOptions(address, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, listener);
+                sendStallTimeout, maxFramePayload, transport, listener);
     }
 
     public TunnelOptions withRemotePort(int newRemotePort) {
         return new TunnelOptions(bindAddress, port, newRemotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, listener);
+                sendStallTimeout, maxFramePayload, transport, listener);
     }
 
     public TunnelOptions withTimeouts(Duration connect, Duration ping) {
         return new TunnelOptions(bindAddress, port, remotePort, connect, ping, clientEofGrace, sendStallTimeout,
-                maxFramePayload, listener);
+                maxFramePayload, transport, listener);
     }
 
     public TunnelOptions withClientEofGrace(Duration grace) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, grace, sendStallTimeout,
-                maxFramePayload, listener);
+                maxFramePayload, transport, listener);
     }
 
     public TunnelOptions withMaxFramePayload(int payload) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, payload, listener);
+                sendStallTimeout, payload, transport, listener);
+    }
+
+    public TunnelOptions withTransport(Transport newTransport) {
+        return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
+                sendStallTimeout, maxFramePayload, newTransport, listener);
+    }
+
+    public TunnelOptions withSendStallTimeout(Duration stall) {
+        return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace, stall,
+                maxFramePayload, transport, listener);
     }
 
     public TunnelOptions withListener(ProgressListener newListener) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, newListener);
+                sendStallTimeout, maxFramePayload, transport, newListener);
     }
 
     private static void requirePositive(String name, Duration d) {

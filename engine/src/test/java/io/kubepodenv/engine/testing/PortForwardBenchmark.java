@@ -57,10 +57,15 @@ public final class PortForwardBenchmark {
             try (DockerTunnel tunnel = DockerTunnel.openWithoutPing(cluster.client(), DockerMockCluster.NAMESPACE,
                     new StatefulSetPodLocator(cluster.client(), DockerMockCluster.NAMESPACE, "bench"),
                     TunnelOptions.defaults());
+                    DockerTunnel viaClient = DockerTunnel.openWithoutPing(cluster.client(),
+                            DockerMockCluster.NAMESPACE,
+                            new StatefulSetPodLocator(cluster.client(), DockerMockCluster.NAMESPACE, "bench"),
+                            TunnelOptions.defaults().withTransport(TunnelOptions.Transport.CLIENT_WEBSOCKET));
                     Baseline preevy = Baseline.start(baselineDir, cluster)) {
                 Map<String, InetSocketAddress> modes = new LinkedHashMap<>();
                 modes.put("direct loopback", load.address());
                 modes.put("kpe tunnel", tunnel.address());
+                modes.put("kpe tunnel on the client's websocket", viaClient.address());
                 if (preevy != null) {
                     modes.put("preevy-style (client-node 0.18.1)", preevy.address);
                 }

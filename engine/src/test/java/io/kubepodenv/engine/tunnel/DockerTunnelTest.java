@@ -44,7 +44,24 @@ class DockerTunnelTest {
     /** A tunnel without the ping (the load server is not a Docker server). */
     private DockerTunnel openUnchecked() {
         return DockerTunnel.openWithoutPing(cluster.client(), DockerMockCluster.NAMESPACE, locator(),
-                TunnelOptions.defaults().withListener(warnings::add));
+                options().withListener(warnings::add));
+    }
+
+    /** The transport under test; a subclass runs every case on the other one. */
+    TunnelOptions.Transport transport() {
+        return TunnelOptions.Transport.DIRECT;
+    }
+
+    private TunnelOptions options() {
+        return TunnelOptions.defaults().withTransport(transport());
+    }
+
+    @Test
+    void usesTheTransportAskedFor() {
+        try (DockerTunnel tunnel = openUnchecked()) {
+            assertThat(tunnel.transport()).startsWith(transport() == TunnelOptions.Transport.DIRECT
+                    ? "own websocket to http://" : "the Kubernetes client's websocket");
+        }
     }
 
     private StatefulSetPodLocator locator() {
@@ -100,7 +117,7 @@ class DockerTunnelTest {
         cluster.createUnreadyPod(HOST, HOST + "-0");
         int before = DockerTunnelDockerTest.tunnelThreads();
         assertThatThrownBy(() -> DockerTunnel.open(cluster.client(), DockerMockCluster.NAMESPACE, locator(),
-                TunnelOptions.defaults().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(2))))
+                options().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(2))))
                 .isInstanceOf(TunnelException.class)
                 .hasMessageContaining("did not answer GET /_ping")
                 .hasMessageContaining("StatefulSet kpe-test/env-t has no Ready pod: env-t-0 is Running");
@@ -132,7 +149,7 @@ class DockerTunnelTest {
     void refusesToListenOnAPortInUseWithAClearError() throws IOException {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             assertThatThrownBy(() -> DockerTunnel.open(cluster.client(), DockerMockCluster.NAMESPACE, locator(),
-                    TunnelOptions.defaults().withPort(taken.getLocalPort())))
+                    options().withPort(taken.getLocalPort())))
                     .isInstanceOf(TunnelException.class)
                     .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort());
         }

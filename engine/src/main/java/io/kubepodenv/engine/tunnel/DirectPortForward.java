@@ -1,0 +1,295 @@
+package io.kubepodenv.engine.tunnel;
+
+import io.fabric8.kubernetes.client.utils.URLUtils;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Port-forwards on connections of our own to the API server: an HTTP/1.1 upgrade to a {@code v4.channel.k8s.io}
+ * websocket (RFC 6455) on a plain or TLS socket, then blocking reads and writes on two threads. Nothing sits between
+ * the local socket and the API server's socket but one copy per direction (and the client-to-server mask RFC 6455
+ * requires), and TCP itself is the backpressure: a write blocks while the API server does not read.
+ *
+ * <p>Credentials, TLS and extra headers come from the client's configuration ({@link ApiServerEndpoint}); a 401 lets
+ * the client's interceptors renew the token and the handshake is tried once more.
+ */
+final class DirectPortForward implements PortForwardTransport {
+    private static final String WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    private static final int MAX_RESPONSE_HEAD = 64 * 1024;
+    private static final int MAX_ERROR_BODY = 4096;
+    private static final Pattern STATUS_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    private final ApiServerEndpoint endpoint;
+    private final String namespace;
+    private final TunnelOptions options;
+
+    DirectPortForward(ApiServerEndpoint endpoint, String namespace, TunnelOptions options) {
+        this.endpoint = endpoint;
+        this.namespace = namespace;
+        this.options = options;
+    }
+
+    @Override
+    public String describe() {
+        return "own websocket to " + endpoint.master();
+    }
+
+    @Override
+    public PortForwardStream open(String pod, int port, String target) throws InterruptedException {
+        URI uri = URI.create(URLUtils.join(endpoint.master().toString(), "api", "v1", "namespaces", namespace, "pods",
+                pod, "portforward?ports=" + port));
+        Refusal refusal;
+        try {
+            return handshake(uri, target);
+        } catch (Refusal r) {
+            refusal = r;
+        }
+        if (refusal.status == 401 && endpoint.renewCredentials(uri, 401, options.connectTimeout())) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            try {
+                return handshake(uri, target);
+            } catch (Refusal r) {
+                refusal = r;
+            }
+        }
+        throw new TunnelException(refusal.getMessage());
+    }
+
+    private PortForwardStream handshake(URI uri, String target) throws Refusal {
+        long timeoutMs = options.connectTimeout().toMillis();
+        Socket[] sockets;
+        try {
+            sockets = endpoint.connect(options.connectTimeout());
+        } catch (SocketTimeoutException e) {
+            throw new TunnelException("port-forward to " + target + " did not open within " + timeoutMs
+                    + " ms (connecting to the Kubernetes API at " + endpoint.authority() + ")");
+        } catch (IOException e) {
+            throw new TunnelException("port-forward to " + target + " failed: cannot reach the Kubernetes API at "
+                    + endpoint.authority() + ": " + describe(e), e);
+        }
+        Socket socket = sockets[0];
+        Socket raw = sockets[1];
+        boolean open = false;
+        try {
+            byte[] nonce = new byte[16];
+            ThreadLocalRandom.current().nextBytes(nonce);
+            String key = Base64.getEncoder().encodeToString(nonce);
+            OutputStream out = socket.getOutputStream();
+            out.write(request(uri, key));
+            out.flush();
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            Head head = readHead(in);
+            if (head.status != 101) {
+                String message = statusMessage(in, head);
+                throw new Refusal(head.status, "port-forward to " + target + " "
+                        + PortForwardConnection.REFUSED_BY_API + head.status
+                        + " (check that the pod exists and that the credentials may create pods/portforward in"
+                        + " namespace " + namespace + ")" + (message.isEmpty() ? "" : ": " + message));
+            }
+            String accept = head.header("sec-websocket-accept");
+            if (!expectedAccept(key).equals(accept)) {
+                throw new TunnelException("port-forward to " + target + " failed: the server's websocket handshake"
+                        + " does not match the request (Sec-WebSocket-Accept " + accept + ")");
+            }
+            String protocol = head.header("sec-websocket-protocol");
+            if (protocol != null && !protocol.isBlank()
+                    && !PortForwardConnection.SUBPROTOCOL.equalsIgnoreCase(protocol.trim())) {
+                throw new TunnelException("port-forward to " + target + " failed: the server chose the websocket"
+                        + " protocol " + protocol + ", not " + PortForwardConnection.SUBPROTOCOL);
+            }
+            socket.setSoTimeout(0);
+            DirectStream stream = new DirectStream(socket, raw, in, out, options.maxFramePayload(), target);
+            open = true;
+            return stream;
+        } catch (SocketTimeoutException e) {
+            throw new TunnelException("port-forward to " + target + " did not open within " + timeoutMs
+                    + " ms (no answer to the websocket upgrade)");
+        } catch (IOException e) {
+            throw new TunnelException("port-forward to " + target + " failed: " + describe(e), e);
+        } finally {
+            if (!open) {
+                closeQuietly(raw);
+            }
+        }
+    }
+
+    private byte[] request(URI uri, String key) {
+        String path = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        StringBuilder r = new StringBuilder(512);
+        r.append("GET ").append(path).append(" HTTP/1.1\r\n")
+                .append("Host: ").append(endpoint.authority()).append("\r\n")
+                .append("Upgrade: websocket\r\n")
+                .append("Connection: Upgrade\r\n")
+                .append("Sec-WebSocket-Key: ").append(key).append("\r\n")
+                .append("Sec-WebSocket-Version: 13\r\n")
+                .append("Sec-WebSocket-Protocol: ").append(PortForwardConnection.SUBPROTOCOL).append("\r\n");
+        for (Map.Entry<String, List<String>> header : endpoint.headers(uri).entrySet()) {
+            String name = header.getKey();
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (lower.equals("host") || lower.equals("connection") || lower.equals("upgrade")
+                    || lower.startsWith("sec-websocket-") || lower.equals("content-length")
+                    || !isToken(name)) {
+                continue;
+            }
+            for (String value : header.getValue()) {
+                if (value != null && value.indexOf('\r') < 0 && value.indexOf('\n') < 0) {
+                    r.append(name).append(": ").append(value).append("\r\n");
+                }
+            }
+        }
+        r.append("\r\n");
+        return r.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static boolean isToken(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= ' ' || c >= 127 || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Status line and headers of the response, read byte by byte so that nothing after them is consumed. */
+    private static Head readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+        Head head = null;
+        int total = 0;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("the Kubernetes API closed the connection during the websocket upgrade");
+            }
+            if (++total > MAX_RESPONSE_HEAD) {
+                throw new IOException("the answer to the websocket upgrade has a head over "
+                        + MAX_RESPONSE_HEAD + " bytes");
+            }
+            if (b != '\n') {
+                line.write(b);
+                continue;
+            }
+            String text = line.toString(StandardCharsets.ISO_8859_1);
+            line.reset();
+            if (text.endsWith("\r")) {
+                text = text.substring(0, text.length() - 1);
+            }
+            if (head == null) {
+                head = new Head(parseStatus(text));
+                continue;
+            }
+            if (text.isEmpty()) {
+                return head;
+            }
+            int colon = text.indexOf(':');
+            if (colon > 0) {
+                head.headers.put(text.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        text.substring(colon + 1).trim());
+            }
+        }
+    }
+
+    private static int parseStatus(String statusLine) throws IOException {
+        String[] parts = statusLine.split(" ", 3);
+        if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
+            throw new IOException("not an HTTP answer to the websocket upgrade: "
+                    + statusLine.substring(0, Math.min(80, statusLine.length())));
+        }
+        try {
+            return Integer.parseInt(parts[1]);
+        } catch (NumberFormatException e) {
+            throw new IOException("not an HTTP status: " + parts[1]);
+        }
+    }
+
+    /** The {@code message} of the Kubernetes Status the API server sends with a refusal, if it fits. */
+    private static String statusMessage(InputStream in, Head head) {
+        String length = head.header("content-length");
+        if (length == null) {
+            return "";
+        }
+        try {
+            int n = Integer.parseInt(length.trim());
+            if (n <= 0 || n > MAX_ERROR_BODY) {
+                return "";
+            }
+            byte[] body = in.readNBytes(n);
+            Matcher m = STATUS_MESSAGE.matcher(new String(body, StandardCharsets.UTF_8));
+            return m.find() ? m.group(1).replace("\\\"", "\"").replace("\\\\", "\\") : "";
+        } catch (IOException | NumberFormatException e) {
+            return "";
+        }
+    }
+
+    static String expectedAccept(String key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-1")
+                    .digest((key + WEBSOCKET_GUID).getBytes(StandardCharsets.US_ASCII));
+            return Base64.getEncoder().encodeToString(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is required of every Java platform", e);
+        }
+    }
+
+    static String describe(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing is all that is left to do
+        }
+    }
+
+    private static final class Head {
+        final int status;
+        final Map<String, String> headers = new java.util.HashMap<>();
+
+        Head(int status) {
+            this.status = status;
+        }
+
+        String header(String lowerName) {
+            return headers.get(lowerName);
+        }
+    }
+
+    /** The API server answered the upgrade with something other than 101. */
+    private static final class Refusal extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        Refusal(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+    }
+}

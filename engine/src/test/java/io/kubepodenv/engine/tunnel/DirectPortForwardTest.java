@@ -1,0 +1,423 @@
+package io.kubepodenv.engine.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Our own port-forward websocket against a scripted server that speaks raw HTTP and RFC 6455 frames: what the
+ * handshake sends, every frame shape the server may send, what our frames look like on the wire, refusals, breaks
+ * and a stalled upload.
+ */
+class DirectPortForwardTest {
+    private static final String TARGET = "pod ns/p-0 port 2375";
+
+    /** One scripted connection: the request head the client sent, then the socket's streams to play the server. */
+    @FunctionalInterface
+    interface Script {
+        void play(String requestHead, InputStream in, OutputStream out) throws IOException;
+    }
+
+    private final List<ServerSocket> servers = new ArrayList<>();
+    private final List<KubernetesClient> clients = new ArrayList<>();
+    private final List<String> heads = new CopyOnWriteArrayList<>();
+    private final AtomicReference<Throwable> serverFailure = new AtomicReference<>();
+
+    @AfterEach
+    void close() throws IOException {
+        for (ServerSocket s : servers) {
+            s.close();
+        }
+        clients.forEach(KubernetesClient::close);
+        assertThat(serverFailure.get()).as("the scripted server's own failure").isNull();
+    }
+
+    /** A server on loopback that plays {@code scripts} on its successive connections. */
+    private ServerSocket serve(int receiveBuffer, Script... scripts) throws IOException {
+        ServerSocket server = new ServerSocket();
+        if (receiveBuffer > 0) {
+            server.setReceiveBufferSize(receiveBuffer);
+        }
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        servers.add(server);
+        Thread t = new Thread(() -> {
+            for (Script script : scripts) {
+                try (Socket s = server.accept()) {
+                    InputStream in = s.getInputStream();
+                    String head = readHead(in);
+                    heads.add(head);
+                    script.play(head, in, s.getOutputStream());
+                } catch (IOException e) {
+                    if (!server.isClosed()) {
+                        serverFailure.compareAndSet(null, e);
+                    }
+                    return;
+                }
+            }
+        }, "scripted-api-server");
+        t.setDaemon(true);
+        t.start();
+        return server;
+    }
+
+    private DirectPortForward transport(ServerSocket server, UnaryOperator<ConfigBuilder> config) {
+        return transport(server, config, TunnelOptions.defaults().withTimeouts(Duration.ofSeconds(5),
+                Duration.ofSeconds(5)));
+    }
+
+    private DirectPortForward transport(ServerSocket server, UnaryOperator<ConfigBuilder> config,
+            TunnelOptions options) {
+        Config c = config.apply(new ConfigBuilder(Config.empty())
+                .withMasterUrl("http://127.0.0.1:" + server.getLocalPort() + "/")).build();
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(c).build();
+        clients.add(client);
+        return new DirectPortForward(ApiServerEndpoint.of(client).orElseThrow(), "ns", options);
+    }
+
+    @Test
+    void computesTheAcceptValueOfRfc6455() {
+        assertThat(DirectPortForward.expectedAccept("dGhlIHNhbXBsZSBub25jZQ=="))
+                .isEqualTo("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    }
+
+    @Test
+    void masksLikeTheByteByByteDefinitionAtAnyOffsetAndLength() {
+        Random random = new Random(7);
+        byte[] key = {(byte) 0x9a, 0x12, (byte) 0xf0, 0x3c};
+        for (int length : new int[] {0, 1, 3, 7, 8, 9, 63, 64, 65, 4097}) {
+            for (int offset : new int[] {0, 1, 5, 14}) {
+                byte[] data = new byte[offset + length + 3];
+                random.nextBytes(data);
+                byte[] expected = data.clone();
+                for (int i = 0; i < length; i++) {
+                    expected[offset + i] ^= key[i & 3];
+                }
+                DirectStream.mask(data, offset, length, key, 0);
+                assertThat(data).as("length %d at %d", length, offset).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void theUpgradeCarriesTheClientsCredentialsImpersonationAndSubprotocol() throws Exception {
+        ServerSocket server = serve(0, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x8, new byte[] {0x03, (byte) 0xe8}));
+        });
+        DirectPortForward transport = transport(server,
+                b -> b.withOauthToken("s3cret-token").withImpersonateUsername("alice"));
+        PortForwardStream stream = transport.open("p-0", 2375, TARGET);
+        stream.receive((channel, bytes) -> { });
+        stream.close();
+
+        String head = heads.get(0);
+        assertThat(head).startsWith("GET /api/v1/namespaces/ns/pods/p-0/portforward?ports=2375 HTTP/1.1\r\n");
+        assertThat(head).contains("\r\nAuthorization: Bearer s3cret-token\r\n")
+                .contains("\r\nImpersonate-User: alice\r\n")
+                .contains("\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n")
+                .contains("\r\nSec-WebSocket-Version: 13\r\n")
+                .containsIgnoringCase("\r\nUpgrade: websocket\r\n")
+                .contains("\r\nHost: 127.0.0.1:" + server.getLocalPort() + "\r\n");
+    }
+
+    @Test
+    void aTokenRejectedWith401IsRenewedByTheClientsInterceptorsAndTriedOnce() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        Script refuse = (head, in, out) -> out.write(("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        Script accept = (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x8, new byte[0]));
+        };
+        ServerSocket server = serve(0, refuse, accept);
+        DirectPortForward transport = transport(server,
+                b -> b.withOauthTokenProvider(() -> "token-" + asked.incrementAndGet()));
+        PortForwardStream stream = transport.open("p-0", 2375, TARGET);
+        stream.close();
+
+        assertThat(heads).hasSize(2);
+        String first = authorization(heads.get(0));
+        String second = authorization(heads.get(1));
+        assertThat(first).startsWith("Bearer token-");
+        assertThat(second).startsWith("Bearer token-").isNotEqualTo(first);
+    }
+
+    @Test
+    void passesEveryFrameShapeOnAndAnswersPings() throws Exception {
+        byte[] big = new byte[70_000];
+        new Random(3).nextBytes(big);
+        AtomicReference<byte[]> pong = new AtomicReference<>();
+        ServerSocket server = serve(0, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x2, new byte[] {0, 0x4f, 0x09}));             // port announcement, channel 0
+            out.write(frame(0x2, new byte[] {1, 0x4f, 0x09}));             // and channel 1
+            out.write(frame(0x2, false, new byte[] {0, 'a', 'b'}));        // first fragment
+            out.write(frame(0x9, "hi".getBytes(StandardCharsets.US_ASCII))); // a ping between fragments
+            out.write(frame(0x0, true, new byte[] {'c', 'd'}));            // last fragment
+            out.write(frame(0x1, "text is not part of v4".getBytes(StandardCharsets.US_ASCII)));
+            out.write(frame(0xA, new byte[] {1, 2}));                      // unsolicited pong
+            byte[] error = new byte[1 + big.length];
+            error[0] = 1;
+            System.arraycopy(big, 0, error, 1, big.length);
+            out.write(frame(0x2, error));                                  // 64-bit length
+            out.flush();
+            pong.set(readClientFrame(in));
+            out.write(frame(0x8, new byte[0]));
+        });
+        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        stream.receive((channel, bytes) -> {
+            byte[] copy = new byte[bytes.remaining()];
+            bytes.get(copy);
+            (channel == 0 ? data : errors).write(copy);
+        });
+        stream.close();
+
+        assertThat(data.toByteArray()).containsExactly(0x4f, 0x09, 'a', 'b', 'c', 'd');
+        byte[] expectedErrors = new byte[2 + big.length];
+        expectedErrors[0] = 0x4f;
+        expectedErrors[1] = 0x09;
+        System.arraycopy(big, 0, expectedErrors, 2, big.length);
+        assertThat(errors.toByteArray()).isEqualTo(expectedErrors);
+        assertThat(pong.get()).as("opcode, then the unmasked payload").containsExactly(0xA, 'h', 'i');
+    }
+
+    @Test
+    void uploadsAreMaskedBinaryFramesOnChannelZero() throws Exception {
+        List<byte[]> seen = new CopyOnWriteArrayList<>();
+        ServerSocket server = serve(0, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.flush();
+            seen.add(readClientFrame(in));
+            seen.add(readClientFrame(in));
+            out.write(frame(0x8, new byte[0]));
+        });
+        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        stream.send(stream.uploadBuffer().put("hello".getBytes(StandardCharsets.US_ASCII)).flip());
+        byte[] large = new byte[TunnelOptions.MAX_FRAME_PAYLOAD];
+        new Random(5).nextBytes(large);
+        ByteBuffer buffer = stream.uploadBuffer();
+        assertThat(buffer.remaining()).isEqualTo(TunnelOptions.MAX_FRAME_PAYLOAD);
+        stream.send(buffer.put(large).flip());
+        stream.receive((channel, bytes) -> { });
+        stream.close();
+
+        assertThat(seen.get(0)).containsExactly(0x2, 0, 'h', 'e', 'l', 'l', 'o');
+        byte[] second = seen.get(1);
+        assertThat(second).hasSize(2 + large.length);
+        assertThat(second[0]).isEqualTo((byte) 0x2);
+        assertThat(second[1]).isZero();
+        assertThat(Arrays.copyOfRange(second, 2, second.length)).isEqualTo(large);
+    }
+
+    @Test
+    void aRefusalNamesTheStatusAndTheApiServersMessage() throws Exception {
+        String body = "{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":\"pods \\\"p-0\\\" is forbidden: User"
+                + " \\\"ci\\\" cannot create resource \\\"pods/portforward\\\"\",\"code\":403}";
+        ServerSocket server = serve(0, (head, in, out) -> out.write(("HTTP/1.1 403 Forbidden\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.UTF_8)));
+        DirectPortForward transport = transport(server, UnaryOperator.identity());
+
+        assertThatThrownBy(() -> transport.open("p-0", 2375, TARGET))
+                .isInstanceOf(TunnelException.class)
+                .hasMessageContaining(PortForwardConnection.REFUSED_BY_API + "403")
+                .hasMessageContaining("pods \"p-0\" is forbidden: User \"ci\" cannot create resource");
+    }
+
+    @Test
+    void aHandshakeThatDoesNotMatchTheKeyIsRefused() throws Exception {
+        ServerSocket server = serve(0, (head, in, out) -> out.write(("HTTP/1.1 101 Switching Protocols\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSByaWdodCBvbmU=\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII)));
+        DirectPortForward transport = transport(server, UnaryOperator.identity());
+
+        assertThatThrownBy(() -> transport.open("p-0", 2375, TARGET))
+                .isInstanceOf(TunnelException.class)
+                .hasMessageContaining("does not match the request");
+    }
+
+    @Test
+    void aServerThatNeverAnswersTheUpgradeTimesOut() throws Exception {
+        ServerSocket server = serve(0, (head, in, out) -> in.read());
+        DirectPortForward transport = transport(server, UnaryOperator.identity(),
+                TunnelOptions.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(5)));
+        long start = System.nanoTime();
+
+        assertThatThrownBy(() -> transport.open("p-0", 2375, TARGET))
+                .isInstanceOf(TunnelException.class)
+                .hasMessageContaining("did not open within 300 ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void anEndWithoutACloseFrameIsABreakNotAnEnd() throws Exception {
+        ServerSocket server = serve(0, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x2, new byte[] {0, 'x'}));
+            out.write(new byte[] {(byte) 0x82, 10, 0}); // a frame cut short
+        });
+        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+
+        assertThatThrownBy(() -> stream.receive((channel, bytes) -> { }))
+                .isInstanceOf(TunnelException.class)
+                .hasMessageContaining("broke");
+        stream.close();
+    }
+
+    @Test
+    void anUploadTheServerNeverReadsFailsOnceTheStallTimeoutHasPassed() throws Exception {
+        ServerSocket server = serve(4096, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.flush();
+            try {
+                Thread.sleep(30_000); // reads nothing
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread uploader = new Thread(() -> {
+            try {
+                while (true) {
+                    ByteBuffer buffer = stream.uploadBuffer();
+                    buffer.position(buffer.limit());
+                    stream.send(buffer.flip());
+                }
+            } catch (RuntimeException e) {
+                failure.set(e);
+            }
+        });
+        uploader.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (uploader.isAlive() && System.nanoTime() < deadline) {
+            stream.checkStall(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(200));
+            uploader.join(50);
+        }
+
+        assertThat(uploader.isAlive()).as("the upload still blocked").isFalse();
+        assertThat(failure.get()).isInstanceOf(TunnelException.class)
+                .hasMessageContaining("accepted no data for");
+    }
+
+    @Test
+    void aClientBehindAnHttpProxyKeepsItsOwnWebsocket() {
+        Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:1/")
+                .withHttpProxy("http://127.0.0.1:3128").build();
+        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+            assertThat(ApiServerEndpoint.of(client)).isEmpty();
+        }
+    }
+
+    // --- the scripted server's side of the protocol
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("the client closed before the end of its request");
+            }
+            head.write(b);
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] upgraded(String head) {
+        String key = head.lines().filter(l -> l.regionMatches(true, 0, "Sec-WebSocket-Key:", 0, 18))
+                .map(l -> l.substring(18).trim()).findFirst().orElseThrow();
+        return ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: " + DirectPortForward.expectedAccept(key) + "\r\n"
+                + "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String authorization(String head) {
+        return head.lines().filter(l -> l.startsWith("Authorization: ")).map(l -> l.substring(15)).findFirst()
+                .orElse("");
+    }
+
+    private static byte[] frame(int opcode, byte[] payload) {
+        return frame(opcode, true, payload);
+    }
+
+    /** A server frame: never masked, with the shortest length encoding. */
+    private static byte[] frame(int opcode, boolean fin, byte[] payload) {
+        ByteArrayOutputStream f = new ByteArrayOutputStream();
+        f.write((fin ? 0x80 : 0) | opcode);
+        int n = payload.length;
+        if (n <= 125) {
+            f.write(n);
+        } else if (n <= 0xFFFF) {
+            f.write(126);
+            f.write(n >>> 8);
+            f.write(n & 0xFF);
+        } else {
+            f.write(127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                f.write((int) (((long) n >>> shift) & 0xFF));
+            }
+        }
+        f.writeBytes(payload);
+        return f.toByteArray();
+    }
+
+    /** Reads one client frame, checks that it is final and masked, and returns its opcode then its payload. */
+    private static byte[] readClientFrame(InputStream in) throws IOException {
+        int b0 = in.read();
+        int b1 = in.read();
+        if (b0 < 0 || b1 < 0) {
+            throw new IOException("no frame");
+        }
+        if ((b0 & 0x80) == 0 || (b1 & 0x80) == 0) {
+            throw new IOException("a client frame must be final here and masked: " + b0 + " " + b1);
+        }
+        long n = b1 & 0x7F;
+        if (n == 126) {
+            n = ((long) in.read() << 8) | in.read();
+        } else if (n == 127) {
+            n = 0;
+            for (int i = 0; i < 8; i++) {
+                n = (n << 8) | in.read();
+            }
+        }
+        byte[] key = in.readNBytes(4);
+        byte[] payload = in.readNBytes((int) n);
+        byte[] result = new byte[1 + payload.length];
+        result[0] = (byte) (b0 & 0x0F);
+        for (int i = 0; i < payload.length; i++) {
+            result[1 + i] = (byte) (payload[i] ^ key[i & 3]);
+        }
+        return result;
+    }
+}
