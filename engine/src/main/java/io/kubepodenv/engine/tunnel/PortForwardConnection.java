@@ -50,6 +50,7 @@ final class PortForwardConnection {
 
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicBoolean warned = new AtomicBoolean();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final StringBuilder errorText = new StringBuilder();
     private volatile PortForwardStream stream;
@@ -266,7 +267,7 @@ final class PortForwardConnection {
 
     /** Reports a failure that happened before any byte went back to the client, as a Docker API error. */
     private void failBeforeData(String message) {
-        options.listener().warning("tunnel connection failed: " + message);
+        warnOnce("tunnel connection failed: " + message);
         try {
             ByteBuffer response = ByteBuffer.wrap(DockerErrorResponse.serviceUnavailable(message));
             while (response.hasRemaining()) {
@@ -305,9 +306,16 @@ final class PortForwardConnection {
         }
     }
 
+    /** One warning per connection: its two threads often see the same failure. */
+    private void warnOnce(String message) {
+        if (warned.compareAndSet(false, true)) {
+            options.listener().warning(message);
+        }
+    }
+
     private void shutdown(String failure) {
         if (failure != null && !closed.get()) {
-            options.listener().warning("tunnel connection to " + target + " ended: " + failure);
+            warnOnce("tunnel connection to " + target + " ended: " + failure);
         }
         if (!closed.compareAndSet(false, true)) {
             return;

@@ -12,8 +12,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Locates the Ready pod of a StatefulSet: lists the pods matching the StatefulSet's selector and picks the Ready one
- * with the lowest ordinal that is not being deleted.
+ * Locates the Ready pod of a StatefulSet: the Ready pod with the lowest ordinal that is not being deleted.
+ *
+ * <p>One request in the usual case: a GET of pod {@code <name>-0}, taken when the StatefulSet owns it and it is
+ * Ready. Otherwise (no such pod, not Ready, owned by something else) the StatefulSet is read and the pods matching its
+ * selector are listed, which also tells why there is no Ready pod.
  */
 public final class StatefulSetPodLocator implements PodLocator {
     private final KubernetesClient client;
@@ -30,6 +33,10 @@ public final class StatefulSetPodLocator implements PodLocator {
     public String readyPod() {
         List<Pod> pods;
         try {
+            Pod first = client.pods().inNamespace(namespace).withName(statefulSet + "-0").get();
+            if (first != null && ownedBySet(first) && isReady(first)) {
+                return first.getMetadata().getName();
+            }
             StatefulSet set = client.apps().statefulSets().inNamespace(namespace).withName(statefulSet).get();
             if (set == null) {
                 throw new NoReadyPodException(describe() + " does not exist (was the environment deleted?)");
@@ -62,6 +69,12 @@ public final class StatefulSetPodLocator implements PodLocator {
     @Override
     public String describe() {
         return "StatefulSet " + namespace + "/" + statefulSet;
+    }
+
+    private boolean ownedBySet(Pod pod) {
+        return pod.getMetadata().getOwnerReferences() != null && pod.getMetadata().getOwnerReferences().stream()
+                .anyMatch(o -> "StatefulSet".equals(o.getKind()) && statefulSet.equals(o.getName())
+                        && Boolean.TRUE.equals(o.getController()));
     }
 
     static boolean isReady(Pod pod) {

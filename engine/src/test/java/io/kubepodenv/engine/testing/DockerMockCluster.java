@@ -113,7 +113,10 @@ public final class DockerMockCluster implements AutoCloseable {
     private static Pod pod(String statefulSet, String podName, boolean ready) {
         return new PodBuilder()
                 .withNewMetadata().withName(podName).withNamespace(NAMESPACE)
-                .addToLabels("kpe-test/host", statefulSet).endMetadata()
+                .addToLabels("kpe-test/host", statefulSet)
+                .addNewOwnerReference().withApiVersion("apps/v1").withKind("StatefulSet").withName(statefulSet)
+                .withUid("uid-" + statefulSet).withController(true).endOwnerReference()
+                .endMetadata()
                 .withNewSpec().addToContainers(dind()).endSpec()
                 .withNewStatus()
                 .withPhase("Running")

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,42 +46,38 @@ public final class PortForwardBenchmark {
         String only = opts.get("modes"); // e.g. "tunnel,direct": keep modes whose name contains one of these
 
         List<String> results = new ArrayList<>();
-        results.add("| mode | size | upload MB/s | download MB/s |");
-        results.add("|---|---|---|---|");
+        results.add("| mode | size | upload MB/s | download MB/s | forwarder CPU s per GiB up | down |");
+        results.add("|---|---|---|---|---|---|");
         List<String> latency = new ArrayList<>();
         latency.add("| mode | round trips | median us | p90 us | p99 us |");
         latency.add("|---|---|---|---|---|");
+        Map<String, double[]> firstSize = new LinkedHashMap<>();
 
         try (PortForwardLoadServer load = new PortForwardLoadServer();
                 DockerMockCluster cluster = DockerMockCluster.forTargets((pod, port) -> load.address())) {
             cluster.createDockerHost("bench");
-            try (DockerTunnel tunnel = DockerTunnel.openWithoutPing(cluster.client(), DockerMockCluster.NAMESPACE,
-                    new StatefulSetPodLocator(cluster.client(), DockerMockCluster.NAMESPACE, "bench"),
-                    TunnelOptions.defaults());
-                    DockerTunnel viaClient = DockerTunnel.openWithoutPing(cluster.client(),
-                            DockerMockCluster.NAMESPACE,
-                            new StatefulSetPodLocator(cluster.client(), DockerMockCluster.NAMESPACE, "bench"),
-                            TunnelOptions.defaults().withTransport(TunnelOptions.Transport.CLIENT_WEBSOCKET));
-                    Baseline preevy = Baseline.start(baselineDir, cluster)) {
-                Map<String, InetSocketAddress> modes = new LinkedHashMap<>();
-                modes.put("direct loopback", load.address());
-                modes.put("kpe tunnel", tunnel.address());
-                modes.put("kpe tunnel on the client's websocket", viaClient.address());
+            try (Forwarder tunnel = Forwarder.tunnel(cluster, "DIRECT");
+                    Forwarder viaClient = Forwarder.tunnel(cluster, "CLIENT_WEBSOCKET");
+                    Forwarder preevy = Forwarder.preevy(baselineDir, cluster)) {
+                Map<String, Forwarder> modes = new LinkedHashMap<>();
+                modes.put("direct loopback", new Forwarder(null, load.address()));
+                modes.put("kpe tunnel", tunnel);
+                modes.put("kpe tunnel on the client's websocket", viaClient);
                 if (preevy != null) {
-                    modes.put("preevy-style (client-node 0.18.1)", preevy.address);
+                    modes.put(PREEVY, preevy);
                 }
                 if (only != null) {
                     modes.keySet().removeIf(name -> Arrays.stream(only.split(",")).noneMatch(name::contains));
                 }
                 // warm up the JIT and the connections' code paths
-                for (Map.Entry<String, InetSocketAddress> mode : modes.entrySet()) {
+                for (Map.Entry<String, Forwarder> mode : modes.entrySet()) {
                     System.err.println("warming up " + mode.getKey());
-                    PortForwardLoadClient.upload(mode.getValue(), warmup, 99);
-                    PortForwardLoadClient.download(mode.getValue(), warmup, 99);
-                    PortForwardLoadClient.roundTrips(mode.getValue(), 200);
+                    PortForwardLoadClient.upload(mode.getValue().address, warmup, 99);
+                    PortForwardLoadClient.download(mode.getValue().address, warmup, 99);
+                    PortForwardLoadClient.roundTrips(mode.getValue().address, 200);
                 }
-                for (Map.Entry<String, InetSocketAddress> mode : modes.entrySet()) {
-                    long[] rtt = PortForwardLoadClient.roundTrips(mode.getValue(), roundTrips);
+                for (Map.Entry<String, Forwarder> mode : modes.entrySet()) {
+                    long[] rtt = PortForwardLoadClient.roundTrips(mode.getValue().address, roundTrips);
                     Arrays.sort(rtt);
                     latency.add(String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.0f |", mode.getKey(),
                             roundTrips, rtt[rtt.length / 2] / 1e3, rtt[(int) (rtt.length * 0.9)] / 1e3,
@@ -89,14 +86,21 @@ public final class PortForwardBenchmark {
                 }
                 for (int i = 0; i < sizes.size(); i++) {
                     long size = sizes.get(i);
-                    for (Map.Entry<String, InetSocketAddress> mode : modes.entrySet()) {
+                    for (Map.Entry<String, Forwarder> mode : modes.entrySet()) {
                         if (i > 0 && mode.getKey().startsWith("preevy")) {
                             continue;
                         }
-                        String up = mbps(size, () -> PortForwardLoadClient.upload(mode.getValue(), size, size + 1));
-                        String down = mbps(size,
-                                () -> PortForwardLoadClient.download(mode.getValue(), size, size + 2));
-                        results.add("| " + mode.getKey() + " | " + human(size) + " | " + up + " | " + down + " |");
+                        Forwarder f = mode.getValue();
+                        Measured up = f.measure(size,
+                                () -> PortForwardLoadClient.upload(f.address, size, size + 1));
+                        Measured down = f.measure(size,
+                                () -> PortForwardLoadClient.download(f.address, size, size + 2));
+                        if (i == 0) {
+                            firstSize.put(mode.getKey(), new double[] {up.mbps, down.mbps, up.cpuPerGib,
+                                down.cpuPerGib});
+                        }
+                        results.add("| " + mode.getKey() + " | " + human(size) + " | " + up.rate() + " | "
+                                + down.rate() + " | " + up.cpu() + " | " + down.cpu() + " |");
                         System.err.println(results.get(results.size() - 1));
                     }
                 }
@@ -104,35 +108,82 @@ public final class PortForwardBenchmark {
                 results.add("Largest frame the tunnel sent: " + cluster.portForward().maxFrameSeen() + " bytes.");
             }
         }
+        double[] kpe = firstSize.get("kpe tunnel");
+        double[] baseline = firstSize.get(PREEVY);
+        if (kpe != null && baseline != null) {
+            results.add("");
+            results.add("| kpe tunnel / Preevy-style, " + human(sizes.get(0)) + " | upload | download |");
+            results.add("|---|---|---|");
+            results.add(String.format(Locale.ROOT, "| throughput (higher is better) | %.2f | %.2f |",
+                    kpe[0] / baseline[0], kpe[1] / baseline[1]));
+            results.add(String.format(Locale.ROOT, "| forwarder CPU per GiB (lower is better) | %.2f | %.2f |",
+                    kpe[2] / baseline[2], kpe[3] / baseline[3]));
+        }
         System.out.println(String.join("\n", latency));
         System.out.println();
         System.out.println(String.join("\n", results));
     }
 
+    private static final String PREEVY = "preevy-style (client-node 0.18.1)";
+
     interface Transfer {
         long run() throws IOException;
     }
 
-    private static String mbps(long size, Transfer transfer) {
-        try {
-            long nanos = transfer.run();
-            return String.format(Locale.ROOT, "%.0f", size / (nanos / 1e9) / 1e6);
-        } catch (IOException e) {
-            return "FAILED (" + e.getMessage() + ")";
+    /** A transfer's rate, and the CPU time the forwarder's process spent on it per GiB (NaN when not known). */
+    record Measured(double mbps, double cpuPerGib, String failure) {
+        String rate() {
+            return failure != null ? "FAILED (" + failure + ")" : String.format(Locale.ROOT, "%.0f", mbps);
+        }
+
+        String cpu() {
+            return Double.isNaN(cpuPerGib) ? "-" : String.format(Locale.ROOT, "%.2f", cpuPerGib);
         }
     }
 
-    /** The Preevy-style forwarder: node preevy-forward.js against the mock server. */
-    static final class Baseline implements AutoCloseable {
+    /**
+     * A local address that forwards to the stand-in, and the process doing it (null: none, direct loopback). The
+     * forwarders run in processes of their own, as they would in use, so that the CPU time each spends can be read.
+     */
+    static final class Forwarder implements AutoCloseable {
         final Process process;
         final InetSocketAddress address;
 
-        private Baseline(Process process, InetSocketAddress address) {
+        Forwarder(Process process, InetSocketAddress address) {
             this.process = process;
             this.address = address;
         }
 
-        static Baseline start(Path dir, DockerMockCluster cluster) throws IOException {
+        Measured measure(long size, Transfer transfer) {
+            Duration before = cpu();
+            try {
+                long nanos = transfer.run();
+                Duration after = cpu();
+                double perGib = before == null || after == null ? Double.NaN
+                        : after.minus(before).toMillis() / 1e3 / (size / (double) (1L << 30));
+                return new Measured(size / (nanos / 1e9) / 1e6, perGib, null);
+            } catch (IOException e) {
+                return new Measured(0, Double.NaN, e.getMessage());
+            }
+        }
+
+        private Duration cpu() {
+            return process == null ? null : process.toHandle().info().totalCpuDuration().orElse(null);
+        }
+
+        /** A kpe tunnel in a JVM of its own ({@link TunnelProcess}), with the options the kpe launcher sets. */
+        static Forwarder tunnel(DockerMockCluster cluster, String transport) throws IOException {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Djdk.httpclient.bufsize=131072",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+                    TunnelProcess.class.getName(), cluster.client().getMasterUrl().toString(),
+                    DockerMockCluster.NAMESPACE, "bench", transport)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT);
+            return started(pb.start(), "127.0.0.1");
+        }
+
+        /** The Preevy-style forwarder: node preevy-forward.js against the mock server. */
+        static Forwarder preevy(Path dir, DockerMockCluster cluster) throws IOException {
             Path script = dir.resolve("preevy-forward.js");
             if (!Files.isRegularFile(script) || !Files.isDirectory(dir.resolve("node_modules"))) {
                 System.err.println("no baseline: " + script + " or its node_modules missing (npm install in " + dir
@@ -145,21 +196,30 @@ public final class PortForwardBenchmark {
             pb.environment().put("KPE_BENCH_NAMESPACE", DockerMockCluster.NAMESPACE);
             pb.environment().put("KPE_BENCH_POD", "bench-0");
             pb.environment().put("KPE_BENCH_PORT", "2375");
-            Process p = pb.start();
+            return started(pb.start(), "127.0.0.1");
+        }
+
+        private static Forwarder started(Process p, String host) throws IOException {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();
             if (line == null) {
                 p.destroyForcibly();
-                throw new IOException("the baseline forwarder did not start");
+                throw new IOException("the forwarder " + p.info().command().orElse("?") + " did not start");
             }
-            return new Baseline(p, new InetSocketAddress("127.0.0.1", Integer.parseInt(line.trim())));
+            return new Forwarder(p, new InetSocketAddress(host, Integer.parseInt(line.trim())));
         }
 
         @Override
-        public void close() throws InterruptedException {
-            process.destroy();
+        public void close() throws InterruptedException, IOException {
+            if (process == null) {
+                return;
+            }
+            process.getOutputStream().close();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+                process.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
             }
         }
     }
