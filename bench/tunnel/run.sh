@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tunnel benchmark: direct loopback vs the kpe tunnel vs a Preevy-style forwarder (@kubernetes/client-node, one
 # websocket per connection), through one API-server stand-in (the fabric8 mock server's port-forward bridged to a
-# local TCP server). Every transfer is SHA-256 checked end to end. Prints Markdown tables on stdout.
+# local TCP server). Every transfer is checked end to end (CRC32C and length). Each forwarder runs in a process of
+# its own; the CPU time it spends per GiB is reported. Prints Markdown tables on stdout.
 #
 #   bench/tunnel/run.sh [--sizes 256m,4g] [--round-trips 2000]
 set -euo pipefail

@@ -17,15 +17,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * The websocket side of one {@link DirectPortForward} connection (RFC 6455 framing, client role).
  *
  * <p>Up: each upload is read straight into the frame buffer behind room for the frame header, masked in place and
- * written with one call, so a frame costs one copy (the local read) and one system call. Down: frame headers are
- * parsed from a buffered stream and payloads are read in pieces of up to 64 KiB and handed on at once, whatever the
- * frame size the server chose. Fragmented messages, pings (answered) and pongs are handled; text messages are not
- * part of the protocol and are skipped.
+ * written with one call, so a frame costs one copy (the local read) and one system call. Down: each read from the
+ * socket takes whatever has arrived (up to 64 KiB, often several frames); the frames in it are walked and their data
+ * gathered into one write to the local socket, whatever the frame sizes the server chose. Fragmented messages, pings
+ * (answered) and pongs are handled; text messages are not part of the protocol and are skipped.
  */
 final class DirectStream implements PortForwardStream {
     /** Largest client frame header: 2 bytes, 8 of length, 4 of mask. */
     private static final int HEADROOM = 14;
-    private static final int READ_CHUNK = 64 * 1024;
+    /** What one read from the API server's socket may bring, and what one write to the local socket may carry. */
+    private static final int RECEIVE_BUFFER = 64 * 1024;
+    /** Unread bytes are moved to the front of the buffer when less room than this is left behind them. */
+    private static final int MIN_READ = 16 * 1024;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
     private final Socket socket;
@@ -139,154 +142,237 @@ final class DirectStream implements PortForwardStream {
 
     @Override
     public void receive(Receiver receiver) throws IOException {
-        byte[] buffer = new byte[READ_CHUNK];
-        byte[] header = new byte[8];
-        byte[] maskKey = new byte[4];
-        boolean inBinary = false;
-        boolean inText = false;
-        boolean needChannel = false;
-        int channel = 0;
-        try {
-            while (true) {
-                int b0 = in.read();
-                if (b0 < 0) {
-                    throw brokenBy("the Kubernetes API closed the connection");
-                }
-                readFully(header, 0, 1);
-                int b1 = header[0] & 0xFF;
-                int opcode = b0 & 0x0F;
-                boolean fin = (b0 & 0x80) != 0;
-                boolean masked = (b1 & 0x80) != 0;
-                long length = b1 & 0x7F;
-                if (length == 126) {
-                    readFully(header, 0, 2);
-                    length = ((header[0] & 0xFFL) << 8) | (header[1] & 0xFFL);
-                } else if (length == 127) {
-                    readFully(header, 0, 8);
-                    length = 0;
-                    for (int i = 0; i < 8; i++) {
-                        length = (length << 8) | (header[i] & 0xFFL);
-                    }
-                    if (length < 0) {
-                        throw brokenBy("a frame of impossible length");
-                    }
-                }
-                if (masked) {
-                    readFully(maskKey, 0, 4);
-                }
-                switch (opcode) {
-                    case 0x8 -> { // close: the pod's side ended
-                        skip(buffer, length);
-                        return;
-                    }
-                    case 0x9 -> { // ping
-                        if (length > 125) {
-                            throw brokenBy("a ping of " + length + " bytes");
+        new FrameReader(receiver).run();
+    }
+
+    /**
+     * Walks the frames in what one read from the socket brought (often several frames), and hands the data on in
+     * as few pieces as possible: payloads that follow each other on the same channel are gathered into one buffer
+     * and passed on when nothing more is at hand, so the local socket sees one write per read rather than one or two
+     * per frame. Nothing is held back while waiting for the network: the gathered data goes out before every read.
+     */
+    private final class FrameReader {
+        private final Receiver receiver;
+        private final byte[] in = new byte[RECEIVE_BUFFER];
+        private final byte[] out = new byte[RECEIVE_BUFFER];
+        private final byte[] maskKey = new byte[4];
+        private int pos;
+        private int lim;
+        private int outLength;
+        private int outChannel = -1;
+
+        // the frame being read: payloadLeft < 0 while a header is expected
+        private long payloadLeft = -1;
+        private boolean payloadIsData;
+        private boolean masked;
+        private long maskOffset;
+        // the message being read
+        private boolean inBinary;
+        private boolean inText;
+        private boolean needChannel;
+        private int channel;
+
+        FrameReader(Receiver receiver) {
+            this.receiver = receiver;
+        }
+
+        void run() throws IOException {
+            try {
+                while (true) {
+                    if (payloadLeft < 0) {
+                        if (!header()) {
+                            return; // close frame
                         }
-                        byte[] pong = new byte[HEADROOM + (int) length];
-                        readFully(pong, HEADROOM, (int) length);
-                        if (masked) {
-                            mask(pong, HEADROOM, (int) length, maskKey, 0);
-                        }
-                        writeFrame(pong, HEADROOM, (int) length, 0xA);
-                        continue;
+                    } else if (payloadLeft == 0) {
+                        payloadLeft = -1;
+                    } else if (pos == lim) {
+                        fill();
+                    } else {
+                        payload();
                     }
-                    case 0xA -> {
-                        skip(buffer, length);
-                        continue;
-                    }
-                    case 0x1 -> {
+                }
+            } catch (ReceiverFailed e) {
+                throw e.failure;
+            } catch (IOException e) {
+                if (closed.get()) {
+                    return;
+                }
+                throw new TunnelException("the port-forward to " + target + " broke: "
+                        + DirectPortForward.describe(e), e);
+            } catch (TunnelException e) {
+                if (closed.get()) {
+                    return;
+                }
+                throw e;
+            }
+        }
+
+        /** Reads one frame header (and a control frame whole); false after a close frame. */
+        private boolean header() throws IOException {
+            while (lim - pos < 2) {
+                fill();
+            }
+            int b0 = in[pos] & 0xFF;
+            int b1 = in[pos + 1] & 0xFF;
+            int opcode = b0 & 0x0F;
+            boolean fin = (b0 & 0x80) != 0;
+            boolean isMasked = (b1 & 0x80) != 0;
+            int lengthCode = b1 & 0x7F;
+            int headerLength = 2 + (lengthCode == 126 ? 2 : lengthCode == 127 ? 8 : 0) + (isMasked ? 4 : 0);
+            while (lim - pos < headerLength) {
+                fill();
+            }
+            int p = pos + 2;
+            long length = lengthCode;
+            if (lengthCode == 126) {
+                length = ((in[p] & 0xFFL) << 8) | (in[p + 1] & 0xFFL);
+                p += 2;
+            } else if (lengthCode == 127) {
+                length = 0;
+                for (int i = 0; i < 8; i++) {
+                    length = (length << 8) | (in[p + i] & 0xFFL);
+                }
+                p += 8;
+                if (length < 0) {
+                    throw brokenBy("a frame of impossible length");
+                }
+            }
+            if (isMasked) {
+                System.arraycopy(in, p, maskKey, 0, 4);
+            }
+            if (opcode >= 0x8) {
+                if (length > 125 || !fin) {
+                    throw brokenBy("a control frame of " + length + " bytes" + (fin ? "" : ", fragmented"));
+                }
+                while (lim - pos < headerLength + length) {
+                    fill();
+                }
+                int payloadAt = pos + headerLength;
+                pos += headerLength + (int) length;
+                if (isMasked) {
+                    unmask(in, payloadAt, (int) length, maskKey, 0);
+                }
+                if (opcode == 0x8) {
+                    flush();
+                    return false;
+                }
+                if (opcode == 0x9) {
+                    byte[] pong = new byte[HEADROOM + (int) length];
+                    System.arraycopy(in, payloadAt, pong, HEADROOM, (int) length);
+                    writeFrame(pong, HEADROOM, (int) length, 0xA);
+                } else if (opcode != 0xA) {
+                    throw brokenBy("a frame with the unknown opcode " + opcode);
+                }
+                return true;
+            }
+            pos += headerLength;
+            switch (opcode) {
+                case 0x1 -> {
+                    inText = !fin;
+                    inBinary = false;
+                    payloadIsData = false;
+                }
+                case 0x2 -> {
+                    inBinary = !fin;
+                    inText = false;
+                    needChannel = true;
+                    payloadIsData = true;
+                }
+                case 0x0 -> {
+                    if (inText) {
                         inText = !fin;
-                        inBinary = false;
-                        skip(buffer, length);
-                        continue;
-                    }
-                    case 0x2 -> {
+                        payloadIsData = false;
+                    } else if (inBinary) {
                         inBinary = !fin;
-                        inText = false;
-                        needChannel = true;
-                    }
-                    case 0x0 -> {
-                        if (inText) {
-                            inText = !fin;
-                            skip(buffer, length);
-                            continue;
-                        }
-                        if (!inBinary) {
-                            throw brokenBy("a continuation frame outside a message");
-                        }
-                        inBinary = !fin;
-                    }
-                    default -> throw brokenBy("a frame with the unknown opcode " + opcode);
-                }
-                long left = length;
-                long maskOffset = 0;
-                while (left > 0) {
-                    int n = in.read(buffer, 0, (int) Math.min(left, buffer.length));
-                    if (n < 0) {
-                        throw brokenBy("the Kubernetes API closed the connection in the middle of a frame");
-                    }
-                    if (masked) {
-                        unmask(buffer, n, maskKey, maskOffset);
-                        maskOffset += n;
-                    }
-                    left -= n;
-                    int offset = 0;
-                    if (needChannel && n > 0) {
-                        channel = buffer[0] & 0xFF;
-                        needChannel = false;
-                        offset = 1;
-                    }
-                    if (n > offset) {
-                        try {
-                            receiver.data(channel, ByteBuffer.wrap(buffer, offset, n - offset));
-                        } catch (IOException e) {
-                            throw new ReceiverFailed(e);
-                        }
+                        payloadIsData = true;
+                    } else {
+                        throw brokenBy("a continuation frame outside a message");
                     }
                 }
+                default -> throw brokenBy("a frame with the unknown opcode " + opcode);
             }
-        } catch (ReceiverFailed e) {
-            throw e.failure;
-        } catch (IOException e) {
-            if (closed.get()) {
+            masked = isMasked;
+            maskOffset = 0;
+            payloadLeft = length;
+            return true;
+        }
+
+        /** Passes on what is at hand of the current payload. */
+        private void payload() throws IOException {
+            int n = (int) Math.min(payloadLeft, lim - pos);
+            if (masked) {
+                unmask(in, pos, n, maskKey, maskOffset);
+                maskOffset += n;
+            }
+            if (payloadIsData) {
+                int from = pos;
+                int length = n;
+                if (needChannel) {
+                    channel = in[from] & 0xFF;
+                    needChannel = false;
+                    from++;
+                    length--;
+                }
+                if (length > 0) {
+                    gather(channel, from, length);
+                }
+            }
+            pos += n;
+            payloadLeft -= n;
+        }
+
+        private void gather(int ch, int from, int length) throws IOException {
+            if (outLength > 0 && (ch != outChannel || out.length - outLength < length)) {
+                flush();
+            }
+            if (length >= out.length) {
+                deliver(ch, in, from, length);
                 return;
             }
-            throw new TunnelException("the port-forward to " + target + " broke: " + DirectPortForward.describe(e),
-                    e);
-        } catch (TunnelException e) {
-            if (closed.get()) {
-                return;
+            System.arraycopy(in, from, out, outLength, length);
+            outLength += length;
+            outChannel = ch;
+        }
+
+        private void flush() throws IOException {
+            if (outLength > 0) {
+                int n = outLength;
+                outLength = 0;
+                deliver(outChannel, out, 0, n);
             }
-            throw e;
+        }
+
+        private void deliver(int ch, byte[] b, int from, int length) {
+            try {
+                receiver.data(ch, ByteBuffer.wrap(b, from, length));
+            } catch (IOException e) {
+                throw new ReceiverFailed(e);
+            }
+        }
+
+        /** Passes on what was gathered, then reads more: blocks until the server sends something. */
+        private void fill() throws IOException {
+            flush();
+            if (pos == lim) {
+                pos = 0;
+                lim = 0;
+            } else if (pos > 0 && in.length - lim < MIN_READ) {
+                System.arraycopy(in, pos, in, 0, lim - pos);
+                lim -= pos;
+                pos = 0;
+            }
+            int n = DirectStream.this.in.read(in, lim, in.length - lim);
+            if (n < 0) {
+                throw brokenBy(payloadLeft > 0 || lim > pos ? "the Kubernetes API closed the connection in the"
+                        + " middle of a frame" : "the Kubernetes API closed the connection");
+            }
+            lim += n;
         }
     }
 
-    private static void unmask(byte[] b, int n, byte[] key, long offset) {
+    private static void unmask(byte[] b, int from, int n, byte[] key, long offset) {
         for (int i = 0; i < n; i++) {
-            b[i] ^= key[(int) ((offset + i) & 3)];
-        }
-    }
-
-    private void readFully(byte[] b, int off, int len) throws IOException {
-        int done = 0;
-        while (done < len) {
-            int n = in.read(b, off + done, len - done);
-            if (n < 0) {
-                throw brokenBy("the Kubernetes API closed the connection in the middle of a frame");
-            }
-            done += n;
-        }
-    }
-
-    private void skip(byte[] buffer, long length) throws IOException {
-        long left = length;
-        while (left > 0) {
-            int n = in.read(buffer, 0, (int) Math.min(left, buffer.length));
-            if (n < 0) {
-                throw brokenBy("the Kubernetes API closed the connection in the middle of a frame");
-            }
-            left -= n;
+            b[from + i] ^= key[(int) ((offset + i) & 3)];
         }
     }
 

@@ -17,7 +17,7 @@ import java.util.Objects;
  *                          before the connection is closed: the port-forward protocol cannot carry a half-close
  * @param sendStallTimeout  how long an upload may wait for the websocket to accept the next frame before the
  *                          connection is failed
- * @param maxFramePayload   bytes of data per websocket frame (plus one channel byte); see {@link #MAX_FRAME_PAYLOAD}
+ * @param maxFramePayload   bytes of data per websocket frame (plus one channel byte); see {@link #DEFAULT_FRAME_PAYLOAD}
  * @param transport         what carries the port-forwards; {@link Transport#DIRECT} by default
  * @param listener          where connection failures are reported (they also go to the client as a Docker error)
  */
@@ -37,12 +37,16 @@ public record TunnelOptions(
     public static final int DOCKER_PORT = 2375;
 
     /**
-     * Largest data payload per frame we send: 64 KiB frames in all, one byte of which is the channel. Kubernetes
-     * (the kubelet's golang.org/x/net/websocket reader) accepts messages up to 32 MiB; the fabric8 mock server
-     * (Vert.x) closes the websocket on frames over 64 KiB, which is the tighter bound and still big enough that
-     * per-frame costs stay small.
+     * Data payload per frame we send by default: 64 KiB frames in all, one byte of which is the channel. Kubernetes
+     * itself (the kubelet's golang.org/x/net/websocket reader; the API server passes {@code v4.channel.k8s.io}
+     * port-forwards through) accepts messages up to 32 MiB, but proxies in front of API servers may not, and the
+     * fabric8 mock server (Vert.x) closes the websocket on frames over 64 KiB. 64 KiB is the bound known to be
+     * safe, and big enough that per-frame costs stay small.
      */
-    public static final int MAX_FRAME_PAYLOAD = 65536 - 1;
+    public static final int DEFAULT_FRAME_PAYLOAD = 65536 - 1;
+
+    /** The largest payload per frame that may be set: half of the kubelet's 32 MiB message limit. */
+    public static final int LARGEST_FRAME_PAYLOAD = (16 << 20) - 1;
 
     /** What carries each port-forward to the API server. */
     public enum Transport {
@@ -71,8 +75,8 @@ public record TunnelOptions(
         if (remotePort < 1 || remotePort > 65535) {
             throw new IllegalArgumentException("remotePort must be 1..65535, not " + remotePort);
         }
-        if (maxFramePayload < 1 || maxFramePayload > MAX_FRAME_PAYLOAD) {
-            throw new IllegalArgumentException("maxFramePayload must be 1.." + MAX_FRAME_PAYLOAD + ", not "
+        if (maxFramePayload < 1 || maxFramePayload > LARGEST_FRAME_PAYLOAD) {
+            throw new IllegalArgumentException("maxFramePayload must be 1.." + LARGEST_FRAME_PAYLOAD + ", not "
                     + maxFramePayload);
         }
         requirePositive("connectTimeout", connectTimeout);
@@ -84,7 +88,7 @@ public record TunnelOptions(
     /** Loopback, an OS-chosen port, Docker's port 2375, 10 s to connect, 60 s to answer the ping. */
     public static TunnelOptions defaults() {
         return new TunnelOptions(InetAddress.getLoopbackAddress(), 0, DOCKER_PORT, Duration.ofSeconds(10),
-                Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofMinutes(5), MAX_FRAME_PAYLOAD,
+                Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofMinutes(5), DEFAULT_FRAME_PAYLOAD,
                 Transport.DIRECT, ProgressListener.NONE);
     }
 

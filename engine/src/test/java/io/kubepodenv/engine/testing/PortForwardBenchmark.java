@@ -23,10 +23,13 @@ import java.util.concurrent.TimeUnit;
  * The tunnel benchmark (bench/tunnel/run.sh): throughput and round trip through one API-server stand-in (the fabric8
  * mock server's port-forward bridged to a local TCP server), for direct loopback, our tunnel, and the Preevy-style
  * forwarder ({@code @kubernetes/client-node}, one websocket per connection), side by side in one run. Every transfer
- * is checked end to end with SHA-256.
+ * is checked end to end. Each forwarder runs in a process of its own (ours in {@link TunnelProcess}), as in use, and
+ * the CPU time that process spends is reported per GiB moved.
  *
- * <p>Arguments: {@code --sizes 256m,4g} (every mode gets the first size; direct and tunnel also the larger ones),
- * {@code --round-trips 2000}, {@code --baseline-dir bench/tunnel} (where preevy-forward.js and node_modules are;
+ * <p>Arguments: {@code --sizes 256m,4g} (every mode, each size), {@code --round-trips 2000} and {@code --repeat 3}
+ * (rounds, each mode once per round; transfers report the median of the rounds), {@code --warmup 256m}
+ * (each way, per mode, before anything is measured), {@code --modes tunnel,preevy} (keep the modes whose name
+ * contains one of these), {@code --baseline-dir bench/tunnel} (where preevy-forward.js and node_modules are;
  * absent: no baseline).
  */
 public final class PortForwardBenchmark {
@@ -41,8 +44,9 @@ public final class PortForwardBenchmark {
         List<Long> sizes = Arrays.stream(opts.getOrDefault("sizes", "256m,4g").split(","))
                 .map(PortForwardBenchmark::bytes).toList();
         int roundTrips = Integer.parseInt(opts.getOrDefault("round-trips", "2000"));
+        int repeat = Integer.parseInt(opts.getOrDefault("repeat", "3"));
         Path baselineDir = Path.of(opts.getOrDefault("baseline-dir", "bench/tunnel"));
-        long warmup = bytes(opts.getOrDefault("warmup", "16m"));
+        long warmup = bytes(opts.getOrDefault("warmup", "256m"));
         String only = opts.get("modes"); // e.g. "tunnel,direct": keep modes whose name contains one of these
 
         List<String> results = new ArrayList<>();
@@ -76,30 +80,43 @@ public final class PortForwardBenchmark {
                     PortForwardLoadClient.download(mode.getValue().address, warmup, 99);
                     PortForwardLoadClient.roundTrips(mode.getValue().address, 200);
                 }
-                for (Map.Entry<String, Forwarder> mode : modes.entrySet()) {
-                    long[] rtt = PortForwardLoadClient.roundTrips(mode.getValue().address, roundTrips);
-                    Arrays.sort(rtt);
+                // Rounds: every mode once per round, so that a change in the machine's load between rounds
+                // touches all modes alike; the figures are over all rounds (latency) or their median (transfers).
+                Map<String, List<Long>> rtts = new LinkedHashMap<>();
+                for (int r = 0; r < repeat; r++) {
+                    for (Map.Entry<String, Forwarder> mode : modes.entrySet()) {
+                        long[] samples = PortForwardLoadClient.roundTrips(mode.getValue().address, roundTrips);
+                        List<Long> all = rtts.computeIfAbsent(mode.getKey(), k -> new ArrayList<>());
+                        Arrays.stream(samples).forEach(all::add);
+                    }
+                }
+                for (Map.Entry<String, List<Long>> mode : rtts.entrySet()) {
+                    long[] rtt = mode.getValue().stream().mapToLong(Long::longValue).sorted().toArray();
                     latency.add(String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.0f |", mode.getKey(),
-                            roundTrips, rtt[rtt.length / 2] / 1e3, rtt[(int) (rtt.length * 0.9)] / 1e3,
+                            rtt.length, rtt[rtt.length / 2] / 1e3, rtt[(int) (rtt.length * 0.9)] / 1e3,
                             rtt[(int) (rtt.length * 0.99)] / 1e3));
                     System.err.println(latency.get(latency.size() - 1));
                 }
                 for (int i = 0; i < sizes.size(); i++) {
                     long size = sizes.get(i);
-                    for (Map.Entry<String, Forwarder> mode : modes.entrySet()) {
-                        if (i > 0 && mode.getKey().startsWith("preevy")) {
-                            continue;
+                    Map<String, List<Measured>> ups = new LinkedHashMap<>();
+                    Map<String, List<Measured>> downs = new LinkedHashMap<>();
+                    for (int r = 0; r < repeat; r++) {
+                        for (Map.Entry<String, Forwarder> mode : modes.entrySet()) {
+                            Forwarder f = mode.getValue();
+                            ups.computeIfAbsent(mode.getKey(), k -> new ArrayList<>()).add(f.measure(size,
+                                    () -> PortForwardLoadClient.upload(f.address, size, size + 1)));
+                            downs.computeIfAbsent(mode.getKey(), k -> new ArrayList<>()).add(f.measure(size,
+                                    () -> PortForwardLoadClient.download(f.address, size, size + 2)));
                         }
-                        Forwarder f = mode.getValue();
-                        Measured up = f.measure(size,
-                                () -> PortForwardLoadClient.upload(f.address, size, size + 1));
-                        Measured down = f.measure(size,
-                                () -> PortForwardLoadClient.download(f.address, size, size + 2));
+                    }
+                    for (String mode : modes.keySet()) {
+                        Measured up = Measured.median(ups.get(mode));
+                        Measured down = Measured.median(downs.get(mode));
                         if (i == 0) {
-                            firstSize.put(mode.getKey(), new double[] {up.mbps, down.mbps, up.cpuPerGib,
-                                down.cpuPerGib});
+                            firstSize.put(mode, new double[] {up.mbps, down.mbps, up.cpuPerGib, down.cpuPerGib});
                         }
-                        results.add("| " + mode.getKey() + " | " + human(size) + " | " + up.rate() + " | "
+                        results.add("| " + mode + " | " + human(size) + " | " + up.rate() + " | "
                                 + down.rate() + " | " + up.cpu() + " | " + down.cpu() + " |");
                         System.err.println(results.get(results.size() - 1));
                     }
@@ -132,6 +149,18 @@ public final class PortForwardBenchmark {
 
     /** A transfer's rate, and the CPU time the forwarder's process spent on it per GiB (NaN when not known). */
     record Measured(double mbps, double cpuPerGib, String failure) {
+        /** The median by rate, and the median CPU time; a failed transfer in the list is reported as such. */
+        static Measured median(List<Measured> all) {
+            for (Measured m : all) {
+                if (m.failure != null) {
+                    return m;
+                }
+            }
+            double[] rates = all.stream().mapToDouble(Measured::mbps).sorted().toArray();
+            double[] cpus = all.stream().mapToDouble(Measured::cpuPerGib).sorted().toArray();
+            return new Measured(rates[rates.length / 2], cpus[cpus.length / 2], null);
+        }
+
         String rate() {
             return failure != null ? "FAILED (" + failure + ")" : String.format(Locale.ROOT, "%.0f", mbps);
         }

@@ -210,6 +210,70 @@ class DirectPortForwardTest {
     }
 
     @Test
+    void framesThatArriveAFewBytesAtATimeAreReassembled() throws Exception {
+        byte[] payload = new byte[300];
+        new Random(11).nextBytes(payload);
+        payload[0] = 0;
+        byte[] key = {5, 6, 7, 8};
+        ByteArrayOutputStream frames = new ByteArrayOutputStream();
+        frames.writeBytes(frame(0x2, new byte[] {0, 0x4f, 0x09}));
+        frames.writeBytes(frame(0x9, "cut".getBytes(StandardCharsets.US_ASCII)));
+        frames.writeBytes(maskedFrame(payload, key)); // servers do not mask, but a masked frame must still be read
+        frames.writeBytes(frame(0x8, new byte[0]));
+        byte[] wire = frames.toByteArray();
+        AtomicReference<byte[]> pong = new AtomicReference<>();
+        ServerSocket server = serve(0, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.flush();
+            for (int i = 0; i < wire.length; i += 3) {
+                out.write(wire, i, Math.min(3, wire.length - i));
+                out.flush();
+                pause();
+                if (i == 9) {
+                    pong.set(readClientFrame(in)); // the ping is complete by now
+                }
+            }
+        });
+        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        stream.receive((channel, bytes) -> {
+            assertThat(channel).isZero();
+            byte[] copy = new byte[bytes.remaining()];
+            bytes.get(copy);
+            data.write(copy);
+        });
+        stream.close();
+
+        byte[] expected = new byte[2 + payload.length - 1];
+        expected[0] = 0x4f;
+        expected[1] = 0x09;
+        System.arraycopy(payload, 1, expected, 2, payload.length - 1);
+        assertThat(data.toByteArray()).isEqualTo(expected);
+        assertThat(pong.get()).containsExactly(0xA, 'c', 'u', 't');
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static byte[] maskedFrame(byte[] payload, byte[] key) {
+        ByteArrayOutputStream f = new ByteArrayOutputStream();
+        f.write(0x82);
+        f.write(0x80 | 126);
+        f.write(payload.length >>> 8);
+        f.write(payload.length & 0xFF);
+        f.writeBytes(key);
+        for (int i = 0; i < payload.length; i++) {
+            f.write(payload[i] ^ key[i & 3]);
+        }
+        return f.toByteArray();
+    }
+
+    @Test
     void uploadsAreMaskedBinaryFramesOnChannelZero() throws Exception {
         List<byte[]> seen = new CopyOnWriteArrayList<>();
         ServerSocket server = serve(0, (head, in, out) -> {
@@ -221,10 +285,10 @@ class DirectPortForwardTest {
         });
         PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
         stream.send(stream.uploadBuffer().put("hello".getBytes(StandardCharsets.US_ASCII)).flip());
-        byte[] large = new byte[TunnelOptions.MAX_FRAME_PAYLOAD];
+        byte[] large = new byte[TunnelOptions.DEFAULT_FRAME_PAYLOAD];
         new Random(5).nextBytes(large);
         ByteBuffer buffer = stream.uploadBuffer();
-        assertThat(buffer.remaining()).isEqualTo(TunnelOptions.MAX_FRAME_PAYLOAD);
+        assertThat(buffer.remaining()).isEqualTo(TunnelOptions.DEFAULT_FRAME_PAYLOAD);
         stream.send(buffer.put(large).flip());
         stream.receive((channel, bytes) -> { });
         stream.close();
