@@ -1,10 +1,13 @@
 package io.kubepodenv.cli;
 
+import io.kubepodenv.engine.tunnel.TunnelOptions;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubepodenv.engine.EnvironmentFailedException;
 import io.kubepodenv.engine.InvalidInputException;
 import io.kubepodenv.engine.Options;
 import io.kubepodenv.engine.cluster.KubeClients;
+import io.kubepodenv.engine.tunnel.TunnelOptions;
 import java.io.PrintWriter;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -48,7 +51,33 @@ public final class Kpe {
         if (System.getProperty("jdk.httpclient.bufsize") == null) {
             System.setProperty("jdk.httpclient.bufsize", "131072");
         }
+        int transport = configureTunnelTransport(System.getenv("KPE_TUNNEL_TRANSPORT"), System.err);
+        if (transport != 0) {
+            System.exit(transport);
+        }
         System.exit(commandLine(new Kpe()).execute(args));
+    }
+
+    /**
+     * Applies {@code KPE_TUNNEL_TRANSPORT} ({@code direct}, {@code client-websocket}) as the tunnel's default transport
+     * unless the {@code kpe.tunnel.transport} system property is set already, and checks the value.
+     *
+     * @return 0, or 2 after printing why the value is refused
+     */
+    static int configureTunnelTransport(String fromEnvironment, java.io.PrintStream err) {
+        String property = System.getProperty(TunnelOptions.Transport.PROPERTY);
+        String value = property != null ? property : fromEnvironment;
+        try {
+            TunnelOptions.Transport.parse(value);
+        } catch (IllegalArgumentException e) {
+            err.println("kpe: " + (property != null ? e.getMessage() : e.getMessage()
+                    .replace("(" + TunnelOptions.Transport.PROPERTY + ")", "(KPE_TUNNEL_TRANSPORT)")));
+            return 2;
+        }
+        if (property == null && fromEnvironment != null) {
+            System.setProperty(TunnelOptions.Transport.PROPERTY, fromEnvironment);
+        }
+        return 0;
     }
 
     /** The configured command line: exit codes and error printing as documented. */

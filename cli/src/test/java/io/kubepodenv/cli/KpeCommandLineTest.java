@@ -138,4 +138,17 @@ class KpeCommandLineTest {
     private int requestCount() {
         return server.getRequestCount();
     }
+
+    @Test
+    void aBadTunnelTransportInTheEnvironmentExitsWithCode2AndIsNotApplied() {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = Kpe.configureTunnelTransport("spdy", new java.io.PrintStream(err, true,
+                java.nio.charset.StandardCharsets.UTF_8));
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("kpe: tunnel transport (KPE_TUNNEL_TRANSPORT): 'spdy' is not one of direct,"
+                        + " client-websocket" + System.lineSeparator());
+        assertThat(System.getProperty("kpe.tunnel.transport")).isNull();
+    }
 }

@@ -58,7 +58,35 @@ public record TunnelOptions(
          */
         DIRECT,
         /** The Kubernetes client's own websocket (its HTTP client, proxy support and interceptors). */
-        CLIENT_WEBSOCKET
+        CLIENT_WEBSOCKET;
+
+        /** The system property that sets the default transport: {@code direct} or {@code client-websocket}. */
+        public static final String PROPERTY = "kpe.tunnel.transport";
+
+        /** What {@link #PROPERTY} asks for; {@link #DIRECT} when it is not set. */
+        public static Transport configured() {
+            return parse(System.getProperty(PROPERTY));
+        }
+
+        /**
+         * {@code direct} or {@code client-websocket} (any case); null or blank is {@link #DIRECT}.
+         *
+         * @throws IllegalArgumentException for anything else, naming the property and the values it takes
+         */
+        public static Transport parse(String value) {
+            if (value == null || value.isBlank()) {
+                return DIRECT;
+            }
+            String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+            if (v.equals("direct")) {
+                return DIRECT;
+            }
+            if (v.equals("client-websocket")) {
+                return CLIENT_WEBSOCKET;
+            }
+            throw new IllegalArgumentException("tunnel transport (" + PROPERTY + "): '" + value
+                    + "' is not one of direct, client-websocket");
+        }
     }
 
     public TunnelOptions {
@@ -85,11 +113,14 @@ public record TunnelOptions(
         requirePositive("sendStallTimeout", sendStallTimeout);
     }
 
-    /** Loopback, an OS-chosen port, Docker's port 2375, 10 s to connect, 60 s to answer the ping. */
+    /**
+     * Loopback, an OS-chosen port, Docker's port 2375, 10 s to connect, 60 s to answer the ping, 64 KiB frames, the
+     * transport {@link Transport#PROPERTY} names ({@link Transport#DIRECT} unless set).
+     */
     public static TunnelOptions defaults() {
         return new TunnelOptions(InetAddress.getLoopbackAddress(), 0, DOCKER_PORT, Duration.ofSeconds(10),
                 Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofMinutes(5), DEFAULT_FRAME_PAYLOAD,
-                Transport.DIRECT, ProgressListener.NONE);
+                Transport.configured(), ProgressListener.NONE);
     }
 
     public TunnelOptions withPort(int newPort) {
