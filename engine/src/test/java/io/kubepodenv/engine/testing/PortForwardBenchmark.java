@@ -50,8 +50,9 @@ public final class PortForwardBenchmark {
         String only = opts.get("modes"); // e.g. "tunnel,direct": keep modes whose name contains one of these
 
         List<String> results = new ArrayList<>();
-        results.add("| mode | size | upload MB/s | download MB/s | forwarder CPU s per GiB up | down |");
-        results.add("|---|---|---|---|---|---|");
+        results.add("| mode | size | upload MB/s | download MB/s | forwarder CPU s per GiB up | down"
+                + " | stand-in and load CPU s per GiB up | down |");
+        results.add("|---|---|---|---|---|---|---|---|");
         List<String> latency = new ArrayList<>();
         latency.add("| mode | round trips | median us | p90 us | p99 us |");
         latency.add("|---|---|---|---|---|");
@@ -114,10 +115,12 @@ public final class PortForwardBenchmark {
                         Measured up = Measured.median(ups.get(mode));
                         Measured down = Measured.median(downs.get(mode));
                         if (i == 0) {
-                            firstSize.put(mode, new double[] {up.mbps, down.mbps, up.cpuPerGib, down.cpuPerGib});
+                            firstSize.put(mode, new double[] {up.mbps, down.mbps, up.cpuPerGib, down.cpuPerGib,
+                                up.restPerGib, down.restPerGib});
                         }
                         results.add("| " + mode + " | " + human(size) + " | " + up.rate() + " | "
-                                + down.rate() + " | " + up.cpu() + " | " + down.cpu() + " |");
+                                + down.rate() + " | " + up.cpu() + " | " + down.cpu() + " | " + up.rest() + " | "
+                                + down.rest() + " |");
                         System.err.println(results.get(results.size() - 1));
                     }
                 }
@@ -135,6 +138,11 @@ public final class PortForwardBenchmark {
                     kpe[0] / baseline[0], kpe[1] / baseline[1]));
             results.add(String.format(Locale.ROOT, "| forwarder CPU per GiB (lower is better) | %.2f | %.2f |",
                     kpe[2] / baseline[2], kpe[3] / baseline[3]));
+            // With every process sharing the machine's cores, a transfer's rate is about cores / (CPU per GiB of
+            // all processes). A forwarder that cost nothing would beat the baseline by this much at most:
+            results.add(String.format(Locale.ROOT, "| most a forwarder costing no CPU could reach, from the CPU"
+                    + " figures: (stand-in and load + Preevy-style) / (stand-in and load) | %.2f | %.2f |",
+                    (kpe[4] + baseline[2]) / kpe[4], (kpe[5] + baseline[3]) / kpe[5]));
         }
         System.out.println(String.join("\n", latency));
         System.out.println();
@@ -148,7 +156,7 @@ public final class PortForwardBenchmark {
     }
 
     /** A transfer's rate, and the CPU time the forwarder's process spent on it per GiB (NaN when not known). */
-    record Measured(double mbps, double cpuPerGib, String failure) {
+    record Measured(double mbps, double cpuPerGib, double restPerGib, String failure) {
         /** The median by rate, and the median CPU time; a failed transfer in the list is reported as such. */
         static Measured median(List<Measured> all) {
             for (Measured m : all) {
@@ -158,7 +166,8 @@ public final class PortForwardBenchmark {
             }
             double[] rates = all.stream().mapToDouble(Measured::mbps).sorted().toArray();
             double[] cpus = all.stream().mapToDouble(Measured::cpuPerGib).sorted().toArray();
-            return new Measured(rates[rates.length / 2], cpus[cpus.length / 2], null);
+            double[] rest = all.stream().mapToDouble(Measured::restPerGib).sorted().toArray();
+            return new Measured(rates[rates.length / 2], cpus[cpus.length / 2], rest[rest.length / 2], null);
         }
 
         String rate() {
@@ -167,6 +176,10 @@ public final class PortForwardBenchmark {
 
         String cpu() {
             return Double.isNaN(cpuPerGib) ? "-" : String.format(Locale.ROOT, "%.2f", cpuPerGib);
+        }
+
+        String rest() {
+            return String.format(Locale.ROOT, "%.2f", restPerGib);
         }
     }
 
@@ -183,16 +196,24 @@ public final class PortForwardBenchmark {
             this.address = address;
         }
 
+        /**
+         * Runs a transfer; besides its rate, the CPU time per GiB of the forwarder's process and of this one (the
+         * API-server stand-in, the load client and server: what every mode pays alike).
+         */
         Measured measure(long size, Transfer transfer) {
             Duration before = cpu();
+            Duration restBefore = ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
             try {
                 long nanos = transfer.run();
                 Duration after = cpu();
+                Duration restAfter = ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
+                double gib = size / (double) (1L << 30);
                 double perGib = before == null || after == null ? Double.NaN
-                        : after.minus(before).toMillis() / 1e3 / (size / (double) (1L << 30));
-                return new Measured(size / (nanos / 1e9) / 1e6, perGib, null);
+                        : after.minus(before).toMillis() / 1e3 / gib;
+                return new Measured(size / (nanos / 1e9) / 1e6, perGib,
+                        restAfter.minus(restBefore).toMillis() / 1e3 / gib, null);
             } catch (IOException e) {
-                return new Measured(0, Double.NaN, e.getMessage());
+                return new Measured(0, Double.NaN, Double.NaN, e.getMessage());
             }
         }
 
