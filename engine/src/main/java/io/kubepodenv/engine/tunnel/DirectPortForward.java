@@ -73,6 +73,13 @@ final class DirectPortForward implements PortForwardTransport {
         throw new TunnelException(refusal.getMessage());
     }
 
+    /** {@link #open}, then the server's port announcement read ({@link DirectStream#awaitAnnouncement}). */
+    DirectStream openAnnounced(String pod, int port, String target) throws InterruptedException {
+        DirectStream stream = (DirectStream) open(pod, port, target);
+        stream.awaitAnnouncement(options.connectTimeout());
+        return stream;
+    }
+
     private PortForwardStream handshake(URI uri, String target) throws Refusal {
         long timeoutMs = options.connectTimeout().toMillis();
         Socket[] sockets;

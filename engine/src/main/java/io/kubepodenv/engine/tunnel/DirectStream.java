@@ -39,6 +39,8 @@ final class DirectStream implements PortForwardStream {
     private final byte[] frame;
     private final ByteBuffer upload;
     private final ReentrantLock writeLock = new ReentrantLock();
+    private final FrameReader reader = new FrameReader();
+    private volatile boolean announcementRead;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile long writeStartedNanos;
     private volatile boolean stalled;
@@ -142,7 +144,54 @@ final class DirectStream implements PortForwardStream {
 
     @Override
     public void receive(Receiver receiver) throws IOException {
-        new FrameReader(receiver).run();
+        reader.run(receiver);
+    }
+
+    /**
+     * Reads the port announcement the server sends first ({@code [0, lo, hi]} and {@code [1, lo, hi]}), so that the
+     * stream can wait unused and be checked for anything unexpected before it is handed out
+     * ({@link #isIntact()}). Afterwards {@link #receive} delivers only what follows the announcement.
+     *
+     * @throws TunnelException if anything else arrives first, or nothing within {@code timeout}
+     */
+    void awaitAnnouncement(java.time.Duration timeout) {
+        try {
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+            reader.readAnnouncement();
+            socket.setSoTimeout(0);
+            announcementRead = true;
+        } catch (java.net.SocketTimeoutException e) {
+            close();
+            throw new TunnelException("the port-forward to " + target + " announced no port within "
+                    + timeout.toMillis() + " ms");
+        } catch (IOException e) {
+            close();
+            throw new TunnelException("the port-forward to " + target + " broke: " + DirectPortForward.describe(e),
+                    e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean announcementRead() {
+        return announcementRead;
+    }
+
+    /**
+     * Whether this stream, opened earlier and unused since its announcement, can still be handed out: not closed, and
+     * nothing has arrived since (an error text, a close, the end of the connection would have).
+     */
+    boolean isIntact() {
+        if (closed.get() || !announcementRead || reader.pos != reader.lim) {
+            return false;
+        }
+        try {
+            return in.available() == 0 && raw.getInputStream().available() == 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
@@ -152,7 +201,7 @@ final class DirectStream implements PortForwardStream {
      * per frame. Nothing is held back while waiting for the network: the gathered data goes out before every read.
      */
     private final class FrameReader {
-        private final Receiver receiver;
+        private Receiver receiver;
         private final byte[] in = new byte[RECEIVE_BUFFER];
         private final byte[] out = new byte[RECEIVE_BUFFER];
         private final byte[] maskKey = new byte[4];
@@ -172,23 +221,53 @@ final class DirectStream implements PortForwardStream {
         private boolean needChannel;
         private int channel;
 
-        FrameReader(Receiver receiver) {
-            this.receiver = receiver;
+        /** One step of reading: a header, or what is at hand of a payload, or more bytes. False after a close. */
+        private boolean step() throws IOException {
+            if (payloadLeft < 0) {
+                return header();
+            }
+            if (payloadLeft == 0) {
+                payloadLeft = -1;
+            } else if (pos == lim) {
+                fill();
+            } else {
+                payload();
+            }
+            return true;
         }
 
-        void run() throws IOException {
+        /** Reads the two port announcements and nothing more; anything else first is an error. */
+        void readAnnouncement() throws IOException {
+            int[] seen = new int[2];
+            receiver = (ch, bytes) -> {
+                if (ch > 1 || seen[ch] + bytes.remaining() > 2) {
+                    throw new IOException("the server sent more than its port announcement on channel " + ch);
+                }
+                seen[ch] += bytes.remaining();
+            };
+            try {
+                while (seen[0] < 2 || seen[1] < 2) {
+                    if (!step()) {
+                        throw new IOException("the server closed the port-forward after announcing its port");
+                    }
+                    flush();
+                }
+                if (payloadLeft > 0) {
+                    throw new IOException("the server sent more than its port announcement");
+                }
+            } catch (ReceiverFailed e) {
+                throw e.failure;
+            } finally {
+                receiver = null;
+            }
+        }
+
+        void run(Receiver target) throws IOException {
+            receiver = target;
             try {
                 while (true) {
-                    if (payloadLeft < 0) {
-                        if (!header()) {
-                            return; // close frame
-                        }
-                    } else if (payloadLeft == 0) {
-                        payloadLeft = -1;
-                    } else if (pos == lim) {
-                        fill();
-                    } else {
-                        payload();
+                    if (!step()) {
+                        return; // close frame
                     }
                 }
             } catch (ReceiverFailed e) {

@@ -40,6 +40,7 @@ public final class DockerTunnel implements AutoCloseable {
     private static final long HOUSEKEEPING_MS = 1000;
 
     private final PortForwardTransport transport;
+    private final SparePortForward spares;
     private final String namespace;
     private final PodLocator locator;
     private final TunnelOptions options;
@@ -68,6 +69,8 @@ public final class DockerTunnel implements AutoCloseable {
         }
         this.address = (InetSocketAddress) server.getLocalAddress();
         this.threadPrefix = "kpe-tunnel-" + address.getPort();
+        this.spares = transport instanceof DirectPortForward direct
+                ? new SparePortForward(direct, namespace, options, threadPrefix + "-spare") : null;
         this.acceptor = new Thread(this::acceptLoop, threadPrefix + "-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -261,6 +264,9 @@ public final class DockerTunnel implements AutoCloseable {
             } catch (java.net.SocketTimeoutException e) {
                 long now = System.nanoTime();
                 connections.forEach(c -> c.checkStall(now));
+                if (spares != null) {
+                    spares.expire(now);
+                }
                 continue;
             } catch (IOException e) {
                 if (!closed.get()) {
@@ -280,7 +286,7 @@ public final class DockerTunnel implements AutoCloseable {
             }
             long id = connectionIds.incrementAndGet();
             PortForwardConnection[] self = new PortForwardConnection[1];
-            PortForwardConnection connection = new PortForwardConnection(transport, namespace, locator, options, socket,
+            PortForwardConnection connection = new PortForwardConnection(transport, spares, namespace, locator, options, socket,
                     threadPrefix + "-c" + id, () -> connections.remove(self[0]));
             self[0] = connection;
             connections.add(connection);
@@ -313,6 +319,15 @@ public final class DockerTunnel implements AutoCloseable {
             TimeUnit.NANOSECONDS.timedJoin(acceptor, Math.max(1, deadline - System.nanoTime()));
         } catch (InterruptedException e) {
             interrupted = true;
+        }
+        if (spares != null) {
+            try {
+                if (!spares.close(deadline)) {
+                    LOG.warn("the tunnel's spare port-forward was still opening after {} s", CLOSE_WAIT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
         List<PortForwardConnection> open = List.copyOf(connections);
         open.forEach(PortForwardConnection::close);

@@ -41,6 +41,7 @@ final class PortForwardConnection {
     private static final int UPGRADE_SCAN_LIMIT = 16 * 1024;
 
     private final PortForwardTransport transport;
+    private final SparePortForward spares;
     private final String namespace;
     private final PodLocator locator;
     private final TunnelOptions options;
@@ -70,9 +71,11 @@ final class PortForwardConnection {
     private int dataPrefixToSkip = 2;
     private int errorPrefixToSkip = 2;
 
-    PortForwardConnection(PortForwardTransport transport, String namespace, PodLocator locator,
-            TunnelOptions options, SocketChannel local, String threadPrefix, Runnable onFinished) {
+    PortForwardConnection(PortForwardTransport transport, SparePortForward spares, String namespace,
+            PodLocator locator, TunnelOptions options, SocketChannel local, String threadPrefix,
+            Runnable onFinished) {
         this.transport = transport;
+        this.spares = spares;
         this.namespace = namespace;
         this.locator = locator;
         this.options = options;
@@ -127,7 +130,8 @@ final class PortForwardConnection {
         try {
             String pod = locator.readyPod();
             target = "pod " + namespace + "/" + pod + " port " + options.remotePort();
-            s = transport.open(pod, options.remotePort(), target);
+            PortForwardStream spare = spares == null ? null : spares.take(pod);
+            s = spare != null ? spare : transport.open(pod, options.remotePort(), target);
         } catch (TunnelException e) {
             failBeforeData(e.getMessage());
             return;
@@ -137,6 +141,10 @@ final class PortForwardConnection {
         } catch (RuntimeException e) {
             failBeforeData("cannot reach " + target + ": " + e);
             return;
+        }
+        if (s.announcementRead()) {
+            dataPrefixToSkip = 0;
+            errorPrefixToSkip = 0;
         }
         stream = s;
         if (closed.get()) {

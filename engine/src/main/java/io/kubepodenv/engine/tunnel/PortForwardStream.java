@@ -51,6 +51,14 @@ interface PortForwardStream {
     default void checkStall(long nowNanos, long stallNanos) {
     }
 
+    /**
+     * Whether the server's port announcement (the first two bytes of channels 0 and 1) has been read already, so
+     * that {@link #receive} delivers only what follows it.
+     */
+    default boolean announcementRead() {
+        return false;
+    }
+
     /** Ends the port-forward at once, without waiting on the network. Idempotent; any thread. */
     void close();
 }
