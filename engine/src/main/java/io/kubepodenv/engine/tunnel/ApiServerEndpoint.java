@@ -123,13 +123,16 @@ final class ApiServerEndpoint {
 
     /**
      * A connected socket, TLS handshake done, with {@code timeout} as its read timeout (the caller resets it).
+     * {@code created} gets the plain socket before it connects, so that another thread can close it to end the
+     * attempt at once.
      *
      * @return the socket to talk on and the plain TCP socket beneath it (the same for http), which is what to close
      *         to end the connection at once
      */
-    Socket[] connect(Duration timeout) throws IOException {
+    Socket[] connect(Duration timeout, java.util.function.Consumer<Socket> created) throws IOException {
         int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
         Socket raw = new Socket();
+        created.accept(raw);
         try {
             raw.setTcpNoDelay(true);
             raw.setKeepAlive(true);

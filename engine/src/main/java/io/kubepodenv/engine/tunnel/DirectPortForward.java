@@ -16,6 +16,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,11 +53,16 @@ final class DirectPortForward implements PortForwardTransport {
 
     @Override
     public PortForwardStream open(String pod, int port, String target) throws InterruptedException {
+        return open(pod, port, target, socket -> { });
+    }
+
+    private PortForwardStream open(String pod, int port, String target, Consumer<Socket> created)
+            throws InterruptedException {
         URI uri = URI.create(URLUtils.join(endpoint.master().toString(), "api", "v1", "namespaces", namespace, "pods",
                 pod, "portforward?ports=" + port));
         Refusal refusal;
         try {
-            return handshake(uri, target);
+            return handshake(uri, target, created);
         } catch (Refusal r) {
             refusal = r;
         }
@@ -65,7 +71,7 @@ final class DirectPortForward implements PortForwardTransport {
                 throw new InterruptedException();
             }
             try {
-                return handshake(uri, target);
+                return handshake(uri, target, created);
             } catch (Refusal r) {
                 refusal = r;
             }
@@ -73,18 +79,22 @@ final class DirectPortForward implements PortForwardTransport {
         throw new TunnelException(refusal.getMessage());
     }
 
-    /** {@link #open}, then the server's port announcement read ({@link DirectStream#awaitAnnouncement}). */
-    DirectStream openAnnounced(String pod, int port, String target) throws InterruptedException {
-        DirectStream stream = (DirectStream) open(pod, port, target);
+    /**
+     * {@link #open}, then the server's port announcement read ({@link DirectStream#awaitAnnouncement}).
+     * {@code created} gets each plain socket before it connects: closing it ends the attempt at once.
+     */
+    DirectStream openAnnounced(String pod, int port, String target, Consumer<Socket> created)
+            throws InterruptedException {
+        DirectStream stream = (DirectStream) open(pod, port, target, created);
         stream.awaitAnnouncement(options.connectTimeout());
         return stream;
     }
 
-    private PortForwardStream handshake(URI uri, String target) throws Refusal {
+    private PortForwardStream handshake(URI uri, String target, Consumer<Socket> created) throws Refusal {
         long timeoutMs = options.connectTimeout().toMillis();
         Socket[] sockets;
         try {
-            sockets = endpoint.connect(options.connectTimeout());
+            sockets = endpoint.connect(options.connectTimeout(), created);
         } catch (SocketTimeoutException e) {
             throw new TunnelException("port-forward to " + target + " did not open within " + timeoutMs
                     + " ms (connecting to the Kubernetes API at " + endpoint.authority() + ")");

@@ -69,7 +69,7 @@ public final class DockerTunnel implements AutoCloseable {
         }
         this.address = (InetSocketAddress) server.getLocalAddress();
         this.threadPrefix = "kpe-tunnel-" + address.getPort();
-        this.spares = transport instanceof DirectPortForward direct
+        this.spares = options.spare() && transport instanceof DirectPortForward direct
                 ? new SparePortForward(direct, namespace, options, threadPrefix + "-spare") : null;
         this.acceptor = new Thread(this::acceptLoop, threadPrefix + "-accept");
         acceptor.setDaemon(true);

@@ -30,6 +30,7 @@ final class SparePortForward {
     private final Object lock = new Object();
     private Spare spare;
     private Thread opener;
+    private java.net.Socket inFlight;
     private boolean closed;
 
     private record Spare(String pod, DirectStream stream, long openedAtNanos) {
@@ -80,7 +81,7 @@ final class SparePortForward {
         DirectStream stream;
         try {
             stream = transport.openAnnounced(pod, options.remotePort(),
-                    "pod " + namespace + "/" + pod + " port " + options.remotePort());
+                    "pod " + namespace + "/" + pod + " port " + options.remotePort(), this::opening);
         } catch (InterruptedException e) {
             return;
         } catch (RuntimeException e) {
@@ -89,12 +90,25 @@ final class SparePortForward {
             return;
         }
         synchronized (lock) {
+            inFlight = null;
             if (!closed && spare == null) {
                 spare = new Spare(pod, stream, System.nanoTime());
                 return;
             }
         }
         stream.close();
+    }
+
+    /** Remembers the socket of the spare being opened, so that {@link #close} can end the attempt at once. */
+    private void opening(java.net.Socket socket) {
+        boolean tooLate;
+        synchronized (lock) {
+            tooLate = closed;
+            inFlight = socket;
+        }
+        if (tooLate) {
+            DirectPortForward.closeQuietly(socket);
+        }
     }
 
     /** The pod of the spare waiting now, or null (for tests). */
@@ -118,18 +132,26 @@ final class SparePortForward {
         }
     }
 
-    /** Closes the spare and waits (until the deadline) for a spare being opened; no spare is opened after this. */
+    /**
+     * Closes the spare, ends the opening of one (closing its socket) and waits for its thread (until the deadline);
+     * no spare is opened after this.
+     */
     boolean close(long deadlineNanos) throws InterruptedException {
         Spare s;
         Thread t;
+        java.net.Socket opening;
         synchronized (lock) {
             closed = true;
             s = spare;
             spare = null;
             t = opener;
+            opening = inFlight;
         }
         if (s != null) {
             s.stream.close();
+        }
+        if (opening != null) {
+            DirectPortForward.closeQuietly(opening);
         }
         if (t != null) {
             TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, deadlineNanos - System.nanoTime()));

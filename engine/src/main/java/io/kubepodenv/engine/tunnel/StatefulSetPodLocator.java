@@ -33,7 +33,7 @@ public final class StatefulSetPodLocator implements PodLocator {
     public String readyPod() {
         List<Pod> pods;
         try {
-            Pod first = client.pods().inNamespace(namespace).withName(statefulSet + "-0").get();
+            Pod first = firstPod();
             if (first != null && ownedBySet(first) && isReady(first)) {
                 return first.getMetadata().getName();
             }
@@ -69,6 +69,15 @@ public final class StatefulSetPodLocator implements PodLocator {
     @Override
     public String describe() {
         return "StatefulSet " + namespace + "/" + statefulSet;
+    }
+
+    /** Pod {@code <name>-0}, or null when it does not exist or may not be read (the full lookup then decides). */
+    private Pod firstPod() {
+        try {
+            return client.pods().inNamespace(namespace).withName(statefulSet + "-0").get();
+        } catch (KubernetesClientException e) {
+            return null;
+        }
     }
 
     private boolean ownedBySet(Pod pod) {

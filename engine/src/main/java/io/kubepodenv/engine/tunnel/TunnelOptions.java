@@ -19,6 +19,8 @@ import java.util.Objects;
  *                          connection is failed
  * @param maxFramePayload   bytes of data per websocket frame (plus one channel byte); see {@link #DEFAULT_FRAME_PAYLOAD}
  * @param transport         what carries the port-forwards; {@link Transport#DIRECT} by default
+ * @param spare             whether to keep one port-forward open ahead of time for the next connection (with the
+ *                          direct transport); on by default, off for a tunnel that serves one check and closes
  * @param listener          where connection failures are reported (they also go to the client as a Docker error)
  */
 public record TunnelOptions(
@@ -31,6 +33,7 @@ public record TunnelOptions(
         Duration sendStallTimeout,
         int maxFramePayload,
         Transport transport,
+        boolean spare,
         ProgressListener listener) {
 
     /** Docker's plain-TCP port, what docker:dind listens on without TLS. */
@@ -120,52 +123,57 @@ public record TunnelOptions(
     public static TunnelOptions defaults() {
         return new TunnelOptions(InetAddress.getLoopbackAddress(), 0, DOCKER_PORT, Duration.ofSeconds(10),
                 Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofMinutes(5), DEFAULT_FRAME_PAYLOAD,
-                Transport.configured(), ProgressListener.NONE);
+                Transport.configured(), true, ProgressListener.NONE);
     }
 
     public TunnelOptions withPort(int newPort) {
         return new TunnelOptions(bindAddress, newPort, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, listener);
+                sendStallTimeout, maxFramePayload, transport, spare, listener);
     }
 
     public TunnelOptions withBindAddress(InetAddress address) {
         return new TunnelOptions(address, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, listener);
+                sendStallTimeout, maxFramePayload, transport, spare, listener);
     }
 
     public TunnelOptions withRemotePort(int newRemotePort) {
         return new TunnelOptions(bindAddress, port, newRemotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, listener);
+                sendStallTimeout, maxFramePayload, transport, spare, listener);
     }
 
     public TunnelOptions withTimeouts(Duration connect, Duration ping) {
         return new TunnelOptions(bindAddress, port, remotePort, connect, ping, clientEofGrace, sendStallTimeout,
-                maxFramePayload, transport, listener);
+                maxFramePayload, transport, spare, listener);
     }
 
     public TunnelOptions withClientEofGrace(Duration grace) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, grace, sendStallTimeout,
-                maxFramePayload, transport, listener);
+                maxFramePayload, transport, spare, listener);
     }
 
     public TunnelOptions withMaxFramePayload(int payload) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, payload, transport, listener);
+                sendStallTimeout, payload, transport, spare, listener);
     }
 
     public TunnelOptions withTransport(Transport newTransport) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, newTransport, listener);
+                sendStallTimeout, maxFramePayload, newTransport, spare, listener);
+    }
+
+    public TunnelOptions withSpare(boolean keepSpare) {
+        return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
+                sendStallTimeout, maxFramePayload, transport, keepSpare, listener);
     }
 
     public TunnelOptions withSendStallTimeout(Duration stall) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace, stall,
-                maxFramePayload, transport, listener);
+                maxFramePayload, transport, spare, listener);
     }
 
     public TunnelOptions withListener(ProgressListener newListener) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, newListener);
+                sendStallTimeout, maxFramePayload, transport, spare, newListener);
     }
 
     private static void requirePositive(String name, Duration d) {

@@ -67,6 +67,18 @@ class SparePortForwardTest {
     }
 
     @Test
+    void aTunnelAskedForNoSpareOpensNone() throws Exception {
+        try (DockerTunnel tunnel = DockerTunnel.openWithoutPing(cluster.client(), DockerMockCluster.NAMESPACE,
+                new StatefulSetPodLocator(cluster.client(), DockerMockCluster.NAMESPACE, HOST),
+                TunnelOptions.defaults().withTransport(TunnelOptions.Transport.DIRECT).withSpare(false))) {
+            PortForwardLoadClient.upload(tunnel.address(), 1 << 20, 1);
+            PortForwardLoadClient.upload(tunnel.address(), 1 << 20, 2);
+            Thread.sleep(200);
+            assertThat(requested()).containsExactly(HOST + "-0", HOST + "-0");
+        }
+    }
+
+    @Test
     void aSpareOnWhichTheServerReportedAnErrorIsNotUsed() throws Exception {
         try (DockerTunnel tunnel = open()) {
             PortForwardLoadClient.upload(tunnel.address(), 1 << 20, 1);
@@ -124,6 +136,40 @@ class SparePortForwardTest {
         Thread.sleep(200);
         assertThat(spares.waitingFor()).as("none is opened after close").isNull();
         assertThat(cluster.portForward().openSessions()).isZero();
+    }
+
+    @Test
+    void closeEndsASpareThatIsStillOpeningAtOnce() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (java.net.Socket s = silent.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                    Thread.sleep(30_000); // never answers the upgrade
+                } catch (IOException | InterruptedException e) {
+                    // the test is over
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            io.fabric8.kubernetes.client.Config config = new io.fabric8.kubernetes.client.ConfigBuilder(
+                    io.fabric8.kubernetes.client.Config.empty())
+                    .withMasterUrl("http://127.0.0.1:" + silent.getLocalPort() + "/").build();
+            try (io.fabric8.kubernetes.client.KubernetesClient client =
+                    new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build()) {
+                TunnelOptions options = TunnelOptions.defaults();
+                SparePortForward spares = new SparePortForward(new DirectPortForward(
+                        ApiServerEndpoint.of(client).orElseThrow(), "ns", options), "ns", options,
+                        "kpe-tunnel-test-spare");
+                assertThat(spares.take("p-0")).isNull();
+                Thread.sleep(200); // the opener is waiting for the upgrade's answer (10 s allowed)
+                long start = System.nanoTime();
+
+                assertThat(spares.close(System.nanoTime() + TimeUnit.SECONDS.toNanos(10))).isTrue();
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+                assertThat(spares.waitingFor()).isNull();
+            }
+        }
     }
 
     private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
