@@ -19,7 +19,7 @@ public interface DockerServerCheck {
      */
     DockerServerCheck TUNNEL_PING = (client, environment, timeout, listener) -> {
         TunnelOptions options = TunnelOptions.defaults().withListener(listener)
-            .withTimeouts(TunnelOptions.defaults().connectTimeout(), timeout).withSpare(false);
+            .withTimeouts(TunnelOptions.defaults().connectTimeout(), timeout).withWarm(false);
         DockerEndpoint docker = environment.docker();
         try (DockerTunnel tunnel = EnvironmentTunnels.open(client, environment, options)) {
             listener.progress("the Docker server answers through the tunnel" + (docker.tls() ? " (TLS)" : ""));

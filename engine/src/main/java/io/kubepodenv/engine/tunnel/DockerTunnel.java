@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * connection asks the {@link PodLocator} again, so a replaced pod is followed without the caller doing anything; a
  * connection that breaks fails alone; when no pod can be reached the client gets an immediate Docker API error that
  * says why, never a hang. {@link #close()} ends the listener and every open connection and returns once their threads
- * have ended.
+ * have ended, and closes the locator.
  *
  * <p>Self-contained on purpose (a client, a namespace, a locator, options) so that it can run wherever a build's
  * commands run, e.g. on a Jenkins agent.
@@ -69,7 +69,7 @@ public final class DockerTunnel implements AutoCloseable {
         }
         this.address = (InetSocketAddress) server.getLocalAddress();
         this.threadPrefix = "kpe-tunnel-" + address.getPort();
-        this.spares = options.spare() && transport instanceof DirectPortForward direct
+        this.spares = options.warm() && transport instanceof DirectPortForward direct
                 ? new SparePortForward(direct, namespace, options, threadPrefix + "-spare") : null;
         this.acceptor = new Thread(this::acceptLoop, threadPrefix + "-accept");
         acceptor.setDaemon(true);
@@ -126,6 +126,7 @@ public final class DockerTunnel implements AutoCloseable {
         try {
             return new DockerTunnel(client, namespace, locator, options);
         } catch (IOException e) {
+            locator.close();
             throw new TunnelException("cannot listen on " + options.bindAddress().getHostAddress() + ":"
                     + options.port() + " for the tunnel: " + e.getMessage(), e);
         }
@@ -331,6 +332,11 @@ public final class DockerTunnel implements AutoCloseable {
         }
         List<PortForwardConnection> open = List.copyOf(connections);
         open.forEach(PortForwardConnection::close);
+        try {
+            locator.close();
+        } catch (RuntimeException e) {
+            LOG.debug("closing the pod locator: {}", e.toString());
+        }
         for (PortForwardConnection c : open) {
             try {
                 if (!c.awaitThreads(deadline)) {

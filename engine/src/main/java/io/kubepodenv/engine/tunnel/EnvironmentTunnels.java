@@ -17,7 +17,10 @@ public final class EnvironmentTunnels {
     public static DockerTunnel open(KubernetesClient client, Environment environment, TunnelOptions options) {
         TunnelOptions forEnvironment = options.withRemotePort(environment.docker().port());
         DockerTunnel tunnel = DockerTunnel.openWithoutPing(client, environment.namespace(),
-            new StatefulSetPodLocator(client, environment.namespace(), environment.dockerHost()), forEnvironment);
+            forEnvironment.warm()
+                ? StatefulSetPodLocator.watching(client, environment.namespace(), environment.dockerHost())
+                : new StatefulSetPodLocator(client, environment.namespace(), environment.dockerHost()),
+            forEnvironment);
         try {
             tunnel.awaitServer(forEnvironment.pingTimeout(), environment.docker().tls());
             return tunnel;

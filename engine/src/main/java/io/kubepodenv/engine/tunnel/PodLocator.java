@@ -5,7 +5,7 @@ package io.kubepodenv.engine.tunnel;
  * so a replaced pod (restart, rescheduling) is picked up by the next connection without the caller doing anything.
  */
 @FunctionalInterface
-public interface PodLocator {
+public interface PodLocator extends AutoCloseable {
 
     /**
      * The name of a Ready pod, in the tunnel's namespace.
@@ -17,5 +17,10 @@ public interface PodLocator {
     /** What this locator looks for, for error messages, e.g. {@code StatefulSet ci/env-abc}. */
     default String describe() {
         return "pod locator";
+    }
+
+    /** Releases what the locator holds (a watch); the tunnel calls it when it closes. Nothing by default. */
+    @Override
+    default void close() {
     }
 }

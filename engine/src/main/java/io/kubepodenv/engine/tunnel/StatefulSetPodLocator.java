@@ -6,10 +6,13 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Locates the Ready pod of a StatefulSet: the Ready pod with the lowest ordinal that is not being deleted.
@@ -17,20 +20,79 @@ import java.util.Objects;
  * <p>One request in the usual case: a GET of pod {@code <name>-0}, taken when the StatefulSet owns it and it is
  * Ready. Otherwise (no such pod, not Ready, owned by something else) the StatefulSet is read and the pods matching its
  * selector are listed, which also tells why there is no Ready pod.
+ *
+ * <p>{@link #watching} keeps a watch on pod {@code <name>-0} instead: while the watch holds it Ready and owned by the
+ * StatefulSet, no request is made at all; in every other case (the watch not in step yet, or refused, the pod not
+ * Ready) the lookup above runs. {@link #close()} ends the watch.
  */
 public final class StatefulSetPodLocator implements PodLocator {
+    private static final Logger LOG = LoggerFactory.getLogger(StatefulSetPodLocator.class);
+
     private final KubernetesClient client;
     private final String namespace;
     private final String statefulSet;
+    private final SharedIndexInformer<Pod> watch;
 
     public StatefulSetPodLocator(KubernetesClient client, String namespace, String statefulSet) {
+        this(client, namespace, statefulSet, false);
+    }
+
+    private StatefulSetPodLocator(KubernetesClient client, String namespace, String statefulSet, boolean watching) {
         this.client = Objects.requireNonNull(client, "client");
         this.namespace = Objects.requireNonNull(namespace, "namespace");
         this.statefulSet = Objects.requireNonNull(statefulSet, "statefulSet");
+        this.watch = watching ? startWatch() : null;
+    }
+
+    /**
+     * A locator that watches pod {@code <name>-0} (one watch request, then none per lookup while the pod is Ready).
+     * Close it (the tunnel does) to end the watch.
+     */
+    public static StatefulSetPodLocator watching(KubernetesClient client, String namespace, String statefulSet) {
+        return new StatefulSetPodLocator(client, namespace, statefulSet, true);
+    }
+
+    private SharedIndexInformer<Pod> startWatch() {
+        try {
+            SharedIndexInformer<Pod> informer = client.pods().inNamespace(namespace).withName(statefulSet + "-0")
+                    .runnableInformer(0);
+            informer.start().whenComplete((ok, error) -> {
+                if (error != null) {
+                    LOG.debug("no watch on the pod of {}: {}", describe(), error.toString());
+                }
+            });
+            return informer;
+        } catch (RuntimeException e) {
+            LOG.debug("no watch on the pod of {}: {}", describe(), e.toString());
+            return null;
+        }
+    }
+
+    /** Whether the watch has caught up with the server (for tests). */
+    boolean isInStep() {
+        return watch != null && watch.hasSynced();
+    }
+
+    /** Whether the watch is running (for tests). */
+    boolean isWatching() {
+        return watch != null && watch.isRunning();
+    }
+
+    @Override
+    public void close() {
+        if (watch != null) {
+            watch.close();
+        }
     }
 
     @Override
     public String readyPod() {
+        if (watch != null && watch.hasSynced()) {
+            Pod watched = watch.getStore().getByKey(namespace + "/" + statefulSet + "-0");
+            if (watched != null && ownedBySet(watched) && isReady(watched)) {
+                return watched.getMetadata().getName();
+            }
+        }
         List<Pod> pods;
         try {
             Pod first = firstPod();

@@ -19,8 +19,10 @@ import java.util.Objects;
  *                          connection is failed
  * @param maxFramePayload   bytes of data per websocket frame (plus one channel byte); see {@link #DEFAULT_FRAME_PAYLOAD}
  * @param transport         what carries the port-forwards; {@link Transport#DIRECT} by default
- * @param spare             whether to keep one port-forward open ahead of time for the next connection (with the
- *                          direct transport); on by default, off for a tunnel that serves one check and closes
+ * @param warm              whether to keep the tunnel ready for its next connections: one port-forward opened ahead
+ *                          of time (direct transport), and, for tunnels opened by {@link EnvironmentTunnels}, a watch
+ *                          on the pod instead of a lookup per connection; on by default, off for a tunnel that
+ *                          serves one check and closes
  * @param listener          where connection failures are reported (they also go to the client as a Docker error)
  */
 public record TunnelOptions(
@@ -33,7 +35,7 @@ public record TunnelOptions(
         Duration sendStallTimeout,
         int maxFramePayload,
         Transport transport,
-        boolean spare,
+        boolean warm,
         ProgressListener listener) {
 
     /** Docker's plain-TCP port, what docker:dind listens on without TLS. */
@@ -128,52 +130,52 @@ public record TunnelOptions(
 
     public TunnelOptions withPort(int newPort) {
         return new TunnelOptions(bindAddress, newPort, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, spare, listener);
+                sendStallTimeout, maxFramePayload, transport, warm, listener);
     }
 
     public TunnelOptions withBindAddress(InetAddress address) {
         return new TunnelOptions(address, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, spare, listener);
+                sendStallTimeout, maxFramePayload, transport, warm, listener);
     }
 
     public TunnelOptions withRemotePort(int newRemotePort) {
         return new TunnelOptions(bindAddress, port, newRemotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, spare, listener);
+                sendStallTimeout, maxFramePayload, transport, warm, listener);
     }
 
     public TunnelOptions withTimeouts(Duration connect, Duration ping) {
         return new TunnelOptions(bindAddress, port, remotePort, connect, ping, clientEofGrace, sendStallTimeout,
-                maxFramePayload, transport, spare, listener);
+                maxFramePayload, transport, warm, listener);
     }
 
     public TunnelOptions withClientEofGrace(Duration grace) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, grace, sendStallTimeout,
-                maxFramePayload, transport, spare, listener);
+                maxFramePayload, transport, warm, listener);
     }
 
     public TunnelOptions withMaxFramePayload(int payload) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, payload, transport, spare, listener);
+                sendStallTimeout, payload, transport, warm, listener);
     }
 
     public TunnelOptions withTransport(Transport newTransport) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, newTransport, spare, listener);
+                sendStallTimeout, maxFramePayload, newTransport, warm, listener);
     }
 
-    public TunnelOptions withSpare(boolean keepSpare) {
+    public TunnelOptions withWarm(boolean keepWarm) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, keepSpare, listener);
+                sendStallTimeout, maxFramePayload, transport, keepWarm, listener);
     }
 
     public TunnelOptions withSendStallTimeout(Duration stall) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace, stall,
-                maxFramePayload, transport, spare, listener);
+                maxFramePayload, transport, warm, listener);
     }
 
     public TunnelOptions withListener(ProgressListener newListener) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, spare, newListener);
+                sendStallTimeout, maxFramePayload, transport, warm, newListener);
     }
 
     private static void requirePositive(String name, Duration d) {

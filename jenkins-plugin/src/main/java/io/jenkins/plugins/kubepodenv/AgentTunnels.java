@@ -69,7 +69,7 @@ final class AgentTunnels {
             try {
                 TunnelOptions options = TunnelOptions.defaults().withRemotePort(dockerPort);
                 tunnel = DockerTunnel.openWithoutPing(client, connection.namespace(),
-                    new StatefulSetPodLocator(client, connection.namespace(), statefulSet), options);
+                    StatefulSetPodLocator.watching(client, connection.namespace(), statefulSet), options);
                 try {
                     tunnel.awaitServer(options.pingTimeout(), dockerTls);
                 } catch (RuntimeException e) {
