@@ -52,7 +52,7 @@ public final class DockerBench {
             run(docker, direct, 120, "create", "--name", container, image, "true");
             Forwarders.BenchEnvironment env = Forwarders.environment(client, "kpe-bench-docker");
             try (DockerTunnel tunnel = DockerTunnel.open(client, env.namespace(),
-                new StatefulSetPodLocator(client, env.namespace(), env.statefulSet()), TunnelOptions.defaults());
+                StatefulSetPodLocator.watching(client, env.namespace(), env.statefulSet()), TunnelOptions.defaults());
                 Forwarders.KubectlPortForward kubectlForward = new Forwarders.KubectlPortForward(kubectl,
                     env.namespace(), env.pod())) {
                 Map<String, String> modes = new LinkedHashMap<>();

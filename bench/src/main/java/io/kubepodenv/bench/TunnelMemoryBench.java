@@ -46,7 +46,7 @@ public final class TunnelMemoryBench {
                 int threads0 = Bench.threads();
                 table.row("client ready, no tunnel", Bench.mib(heap0), threads0, tunnelThreads(), "", "");
                 try (DockerTunnel tunnel = DockerTunnel.open(client, env.namespace(),
-                    new StatefulSetPodLocator(client, env.namespace(), env.statefulSet()), TunnelOptions.defaults())) {
+                    StatefulSetPodLocator.watching(client, env.namespace(), env.statefulSet()), TunnelOptions.defaults())) {
                     long heap1 = Bench.heapAfterGc();
                     int threads1 = Bench.threads();
                     table.row("tunnel open (after its ping)", Bench.mib(heap1), threads1, tunnelThreads(),
