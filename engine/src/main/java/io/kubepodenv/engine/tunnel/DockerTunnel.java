@@ -316,10 +316,12 @@ public final class DockerTunnel implements AutoCloseable {
         }
         long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
         boolean interrupted = false;
-        try {
-            TimeUnit.NANOSECONDS.timedJoin(acceptor, Math.max(1, deadline - System.nanoTime()));
-        } catch (InterruptedException e) {
-            interrupted = true;
+        if (Thread.currentThread() != acceptor) { // the acceptor closes the tunnel when it can no longer accept
+            try {
+                TimeUnit.NANOSECONDS.timedJoin(acceptor, Math.max(1, deadline - System.nanoTime()));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
         if (spares != null) {
             try {

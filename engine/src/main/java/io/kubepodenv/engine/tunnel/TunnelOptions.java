@@ -168,11 +168,6 @@ public record TunnelOptions(
                 sendStallTimeout, maxFramePayload, transport, keepWarm, listener);
     }
 
-    public TunnelOptions withSendStallTimeout(Duration stall) {
-        return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace, stall,
-                maxFramePayload, transport, warm, listener);
-    }
-
     public TunnelOptions withListener(ProgressListener newListener) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
                 sendStallTimeout, maxFramePayload, transport, warm, newListener);

@@ -80,25 +80,29 @@ final class AgentTunnels {
                 client.close();
                 throw new IOException(connection.masker().describe(e));
             }
-            AutoCloseable both = () -> {
-                try {
-                    tunnel.close();
-                } finally {
-                    client.close();
-                }
-            };
-            registry().put(id, both);
+            // Closes the tunnel itself after MAX_LIFETIME unless the build closes it first; closing ends the wait.
             Thread reaper = new Thread(() -> {
                 try {
                     Thread.sleep(MAX_LIFETIME.toMillis());
                     close(id);
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    // closed by the build: nothing left to do
                 } catch (IOException e) {
                     // Nobody to tell on the agent; the tunnel is out of the registry either way.
                 }
             }, "kube-pod-env tunnel reaper " + id);
             reaper.setDaemon(true);
+            AutoCloseable all = () -> {
+                try {
+                    tunnel.close();
+                } finally {
+                    client.close();
+                    if (Thread.currentThread() != reaper) {
+                        reaper.interrupt();
+                    }
+                }
+            };
+            registry().put(id, all);
             reaper.start();
             return tunnel.dockerHost();
         }
