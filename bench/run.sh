@@ -31,7 +31,7 @@ export KPE_CLUSTER_PVS="${KPE_CLUSTER_PVS:-40}"
 export KPE_EXEC_MODE=off
 
 echo "building (engine, cli, bench)" >&2
-mvn -q -B -pl engine,cli -am install -DskipTests >&2
+mvn -q -B -Pstand-ins -pl engine,cli -am install -DskipTests >&2
 mvn -q -B -f bench/pom.xml package dependency:build-classpath -Dmdep.includeScope=runtime \
   -Dmdep.outputFile=target/classpath.txt >&2
 CP="bench/target/classes:$(cat bench/target/classpath.txt)"

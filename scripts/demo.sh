@@ -34,7 +34,7 @@ cleanup() {
 trap cleanup EXIT
 
 say "building kpe (mvn package)"
-mvn -B -q -ntp package -DskipTests
+mvn -B -q -ntp -Pstand-ins package -DskipTests
 kpe_jar="$PWD/cli/target/kpe.jar"
 
 say "starting a private Docker daemon (testing/docker/start.sh)"

@@ -37,7 +37,7 @@ testing/docker/start.sh
 export KPE_TEST_DOCKER_HOST KPE_DOCKER_TCP
 
 log "tier 1: unit, mock-server and Docker tests"
-mvn -B -ntp verify
+mvn -B -ntp -Pstand-ins verify
 
 if [ -x testing/cluster/it.sh ] && [ "${KPE_SKIP_CLUSTER_TIER:-}" != 1 ]; then
   log "tier 2: integration tests against a local control plane"

@@ -86,8 +86,16 @@ public final class EnvironmentDeleter {
             String apiVersion = kind.substring(0, slash);
             String kindName = kind.substring(slash + 1);
             try {
-                client.genericKubernetesResources(apiVersion, kindName).inNamespace(namespace)
-                    .withLabels(selector).list().getItems().stream().filter(filter).forEach(found::add);
+                // Each object is deleted by the kind it was listed as: some clients leave the kind of list items
+                // empty, and a null kind cannot be deleted.
+                for (GenericKubernetesResource object : client.genericKubernetesResources(apiVersion, kindName)
+                    .inNamespace(namespace).withLabels(selector).list().getItems()) {
+                    if (filter.test(object)) {
+                        object.setApiVersion(apiVersion);
+                        object.setKind(kindName);
+                        found.add(object);
+                    }
+                }
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404 || e.getCode() == 0 && isUnknownKind(e)) {
                     skipped.add(kind);
