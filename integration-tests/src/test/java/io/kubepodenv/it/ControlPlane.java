@@ -163,6 +163,18 @@ public final class ControlPlane {
             .deleteTimeout(Duration.ofSeconds(90)).owner("kpe-it");
     }
 
+    /** The cluster's CA certificate, PEM, as the kubeconfig gives it. */
+    public String caCertificatePem() {
+        try {
+            return adminConfig.getCaCertData() != null
+                ? new String(java.util.Base64.getDecoder().decode(adminConfig.getCaCertData()),
+                    java.nio.charset.StandardCharsets.UTF_8)
+                : Files.readString(Path.of(adminConfig.getCaCertFile()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public String server() {
         return server;
     }

@@ -45,6 +45,7 @@ public final class KubeClients {
                 + "a cluster");
         }
         config.setNamespace(options.namespace());
+        io.kubepodenv.engine.config.KubeHttp.refusalsAnswered(config);
         return config;
     }
 

@@ -86,6 +86,7 @@ public record ClusterConnection(String serverUrl, String caCertificate, ClusterC
         config.setNamespace(namespace);
         config.setConnectionTimeout(CONNECT_TIMEOUT_MILLIS);
         config.setRequestTimeout(REQUEST_TIMEOUT_MILLIS);
+        KubeHttp.refusalsAnswered(config);
         return config;
     }
 
