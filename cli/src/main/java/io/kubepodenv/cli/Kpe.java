@@ -91,6 +91,10 @@ public final class Kpe {
             }
             if (e instanceof EnvironmentFailedException) {
                 err.println("kpe: " + e.getMessage());
+                if (io.kubepodenv.engine.cluster.ClusterErrors.refusedCredentials(e)) {
+                    err.println("kpe: check the user of the kubeconfig in use (--kubeconfig and --context, else "
+                        + "KUBECONFIG or ~/.kube/config): its token or certificate is not accepted by this cluster");
+                }
                 return EXIT_FAILED;
             }
             err.println("kpe: unexpected error: " + e);

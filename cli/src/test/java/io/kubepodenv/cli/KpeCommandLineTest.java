@@ -108,6 +108,38 @@ class KpeCommandLineTest {
     }
 
     @Test
+    void aRefusedCredentialExitsWithCode1NamingThe401AndTheKubeconfigToCheck() throws IOException {
+        com.sun.net.httpserver.HttpServer refusing = com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        refusing.createContext("/", exchange -> {
+            byte[] body = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                + "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(401, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        refusing.start();
+        try {
+            String url = "http://127.0.0.1:" + refusing.getAddress().getPort();
+            CommandLine cmd = Kpe.commandLine(new Kpe(options -> new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl(url).withOauthToken("wrong")
+                    .withRequestRetryBackoffLimit(0).build()).build()));
+            StringWriter err = new StringWriter();
+            cmd.setOut(new PrintWriter(new StringWriter(), true));
+            cmd.setErr(new PrintWriter(err, true));
+
+            int code = cmd.execute("ls", "-n", "ns");
+
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString()).contains("HTTP 401").contains("check the user of the kubeconfig in use");
+        } finally {
+            refusing.stop(0);
+        }
+    }
+
+    @Test
     void lsOfAnEmptyNamespaceSaysSo() {
         Run run = run("ls", "-n", "empty");
         assertThat(run.exitCode()).isZero();

@@ -19,6 +19,16 @@ public final class ClusterErrors {
         return new EnvironmentFailedException("cannot " + action + ": " + explain(error, namespace), error);
     }
 
+    /** Whether {@code error} (or a cause of it) is the cluster refusing the credentials themselves (HTTP 401). */
+    public static boolean refusedCredentials(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof KubernetesClientException k && k.getCode() == 401) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** One line saying what the cluster answered. */
     public static String explain(Throwable error, String namespace) {
         if (error instanceof KubernetesClientException k) {
