@@ -1,5 +1,6 @@
 package hudson.model;
 
+/** Reduced: the real class extends {@code Actionable} (where getAction and addAction live) and has far more. */
 public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, RunT>> {
     public JobT getParent() {
         throw new UnsupportedOperationException("compile-only stand-in");
@@ -10,6 +11,18 @@ public abstract class Run<JobT extends Job<JobT, RunT>, RunT extends Run<JobT, R
     }
 
     public final RunT getPreviousBuildInProgress() {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
+
+    public <T extends Action> T getAction(Class<T> type) {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
+
+    public void addAction(Action a) {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
+
+    public synchronized void save() throws java.io.IOException {
         throw new UnsupportedOperationException("compile-only stand-in");
     }
 

@@ -1,5 +1,8 @@
 package jenkins.model;
 
+import net.sf.json.JSONObject;
+import org.kohsuke.stapler.StaplerRequest2;
+
 import hudson.ExtensionPoint;
 import hudson.model.Describable;
 import hudson.model.Descriptor;
@@ -7,6 +10,10 @@ import hudson.model.Descriptor;
 public abstract class GlobalConfiguration extends Descriptor<GlobalConfiguration>
     implements ExtensionPoint, Describable<GlobalConfiguration> {
     protected GlobalConfiguration() {
+    }
+
+    public boolean configure(StaplerRequest2 req, JSONObject json) throws FormException {
+        throw new UnsupportedOperationException("compile-only stand-in");
     }
 
     @Override

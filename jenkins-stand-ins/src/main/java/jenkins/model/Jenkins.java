@@ -39,4 +39,8 @@ public class Jenkins implements ItemGroup<TopLevelItem>, AccessControlled {
     public String getFullDisplayName() {
         throw new UnsupportedOperationException("compile-only stand-in");
     }
+
+    public <T extends hudson.model.Descriptor> T getDescriptorByType(Class<T> type) {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
 }

@@ -1,77 +1,92 @@
 package io.jenkins.plugins.kubepodenv;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubepodenv.engine.config.ClusterConnection;
 import io.kubepodenv.engine.tunnel.DockerTunnel;
 import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
 import io.kubepodenv.engine.tunnel.TunnelOptions;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.io.Serializable;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Arrays;
 import jenkins.security.MasterToSlaveCallable;
 
 /**
- * Docker tunnels that live in the JVM of the agent running the build's commands, so that {@code DOCKER_HOST} on the
- * agent is the agent's own loopback. Opened and closed by callables sent over the agent's channel; each tunnel opens
- * its own client from the {@link ClusterConnection} it was given, so no byte of Docker traffic crosses the controller.
+ * Docker tunnels that live in the JVM of the agent running the block's commands, so that {@code DOCKER_HOST} is the
+ * agent's own loopback and no byte of Docker traffic crosses the controller. Opened and closed by callables sent over
+ * the agent's channel; each tunnel opens its own client from the {@link ClusterConnection} it was given.
  *
- * <p>The registry must outlive a controller restart while the agent lives: after the restart the agent reconnects on a
- * new channel, whose class loader defines this class afresh with empty statics. So tunnels are kept in a map stored in
- * the agent JVM's system properties, typed only with JDK types ({@link AutoCloseable}), which every class loader
- * shares.
+ * <p>Each open tunnel is owned by a daemon thread named after its id, which closes it when interrupted (the build's
+ * {@link Close}) or after {@link #MAX_LIFETIME} (a build the controller lost). The threads are the registry: after a
+ * controller restart the agent reconnects on a new channel whose class loader defines this class afresh, but the
+ * threads of the JVM are still there to be found by name, and nothing of ours sits in the agent's system properties.
  */
 final class AgentTunnels {
-    private static final String REGISTRY = "io.kubepodenv.jenkins.tunnels";
-    /** A tunnel whose build never closed it (the controller lost the build) closes itself after this. */
+    /** A tunnel whose build never closed it closes itself after this. */
     static final Duration MAX_LIFETIME = Duration.ofHours(24);
+    /** How long {@link Close} waits for the tunnel's thread to finish closing it. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+    private static final String THREAD_PREFIX = "kube-pod-env tunnel ";
 
     private AgentTunnels() {
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, AutoCloseable> registry() {
-        Properties props = System.getProperties();
-        synchronized (props) {
-            Object existing = props.get(REGISTRY);
-            if (existing instanceof Map<?, ?> map) {
-                return (Map<String, AutoCloseable>) map;
-            }
-            Map<String, AutoCloseable> created = new ConcurrentHashMap<>();
-            props.put(REGISTRY, created);
-            return created;
+    /**
+     * A tunnel of a block: what is needed to open it again on the same local port. A plain class rather than a record:
+     * it is kept in a paused Pipeline's program, whose serialization predates records.
+     */
+    static final class Spec implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final String id;
+        final String statefulSet;
+        final int dockerPort;
+        final boolean tls;
+        /** The agent's loopback port; 0 before the tunnel is first opened. */
+        final int localPort;
+
+        Spec(String id, String statefulSet, int dockerPort, boolean tls, int localPort) {
+            this.id = id;
+            this.statefulSet = statefulSet;
+            this.dockerPort = dockerPort;
+            this.tls = tls;
+            this.localPort = localPort;
+        }
+
+        Spec onPort(int port) {
+            return new Spec(id, statefulSet, dockerPort, tls, port);
         }
     }
 
-    /** Opens a tunnel on the agent's loopback and returns its {@code DOCKER_HOST}. */
-    static final class Open extends MasterToSlaveCallable<String, IOException> {
+    /**
+     * Opens the tunnel (on its recorded local port, if it has one) and returns the local port; returns 0 without
+     * opening anything when {@code onlyIfGone} and the tunnel is still open in this JVM.
+     */
+    static final class Open extends MasterToSlaveCallable<Integer, IOException> {
         private static final long serialVersionUID = 1L;
-        private final String id;
+        private final Spec spec;
         private final ClusterConnection connection;
-        private final String statefulSet;
-        private final int dockerPort;
-        private final boolean dockerTls;
+        private final boolean onlyIfGone;
 
-        /** A tunnel to the Docker server of {@code statefulSet}'s pod, on the port its template declares. */
-        Open(String id, ClusterConnection connection, String statefulSet, int dockerPort, boolean dockerTls) {
-            this.id = id;
+        Open(Spec spec, ClusterConnection connection, boolean onlyIfGone) {
+            this.spec = spec;
             this.connection = connection;
-            this.statefulSet = statefulSet;
-            this.dockerPort = dockerPort;
-            this.dockerTls = dockerTls;
+            this.onlyIfGone = onlyIfGone;
         }
 
         @Override
-        public String call() throws IOException {
+        public Integer call() throws IOException {
+            if (onlyIfGone && owner(spec.id) != null) {
+                return 0;
+            }
             KubernetesClient client = connection.newClient();
             DockerTunnel tunnel;
             try {
-                TunnelOptions options = TunnelOptions.defaults().withRemotePort(dockerPort);
+                TunnelOptions options = TunnelOptions.defaults().withRemotePort(spec.dockerPort)
+                    .withPort(spec.localPort);
                 tunnel = DockerTunnel.openWithoutPing(client, connection.namespace(),
-                    StatefulSetPodLocator.watching(client, connection.namespace(), statefulSet), options);
+                    StatefulSetPodLocator.watching(client, connection.namespace(), spec.statefulSet), options);
                 try {
-                    tunnel.awaitServer(options.pingTimeout(), dockerTls);
+                    tunnel.awaitServer(options.pingTimeout(), spec.tls);
                 } catch (RuntimeException e) {
                     tunnel.close();
                     throw e;
@@ -80,31 +95,22 @@ final class AgentTunnels {
                 client.close();
                 throw new IOException(connection.masker().describe(e));
             }
-            // Closes the tunnel itself after MAX_LIFETIME unless the build closes it first; closing ends the wait.
-            Thread reaper = new Thread(() -> {
+            Thread owner = new Thread(() -> {
                 try {
-                    Thread.sleep(MAX_LIFETIME.toMillis());
-                    close(id);
+                    Thread.sleep(MAX_LIFETIME.toMillis()); // bounded; interrupted when the build closes the tunnel
                 } catch (InterruptedException e) {
-                    // closed by the build: nothing left to do
-                } catch (IOException e) {
-                    // Nobody to tell on the agent; the tunnel is out of the registry either way.
-                }
-            }, "kube-pod-env tunnel reaper " + id);
-            reaper.setDaemon(true);
-            AutoCloseable all = () -> {
-                try {
-                    tunnel.close();
+                    // the build's Close: close now
                 } finally {
-                    client.close();
-                    if (Thread.currentThread() != reaper) {
-                        reaper.interrupt();
+                    try {
+                        tunnel.close();
+                    } finally {
+                        client.close();
                     }
                 }
-            };
-            registry().put(id, all);
-            reaper.start();
-            return tunnel.dockerHost();
+            }, THREAD_PREFIX + spec.id);
+            owner.setDaemon(true);
+            owner.start();
+            return tunnel.port();
         }
     }
 
@@ -119,20 +125,33 @@ final class AgentTunnels {
 
         @Override
         public Boolean call() throws IOException {
-            return close(id);
+            Thread owner = owner(id);
+            if (owner == null) {
+                return false;
+            }
+            owner.interrupt();
+            try {
+                owner.join(CLOSE_WAIT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while closing the Docker tunnel", e);
+            }
+            if (owner.isAlive()) {
+                throw new IOException("the Docker tunnel did not close within " + CLOSE_WAIT.toSeconds() + " s");
+            }
+            return true;
         }
     }
 
-    private static boolean close(String id) throws IOException {
-        AutoCloseable tunnel = registry().remove(id);
-        if (tunnel == null) {
-            return false;
+    /** The live thread that owns tunnel {@code id} in this JVM, or null. */
+    static Thread owner(String id) {
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
         }
-        try {
-            tunnel.close();
-        } catch (Exception e) {
-            throw new IOException("closing the Docker tunnel: " + e.getMessage(), e);
-        }
-        return true;
+        Thread[] threads = new Thread[root.activeCount() + 16];
+        int n = root.enumerate(threads, true);
+        return Arrays.stream(threads, 0, n).filter(t -> t.isAlive() && t.getName().equals(THREAD_PREFIX + id))
+            .findFirst().orElse(null);
     }
 }

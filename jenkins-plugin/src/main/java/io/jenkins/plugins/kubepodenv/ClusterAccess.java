@@ -8,7 +8,6 @@ import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredenti
 import hudson.AbortException;
 import hudson.model.ItemGroup;
 import hudson.model.Run;
-import hudson.security.ACL;
 import io.kubepodenv.engine.config.ClientCertificates;
 import io.kubepodenv.engine.config.ClusterConnection;
 import io.kubepodenv.engine.config.ClusterCredentials;
@@ -18,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.springframework.security.core.Authentication;
 import org.jenkinsci.plugins.kubernetes.credentials.TokenProducer;
 import org.jenkinsci.plugins.plaincredentials.FileCredentials;
 import org.jenkinsci.plugins.plaincredentials.StringCredentials;
@@ -47,16 +47,17 @@ final class ClusterAccess {
     }
 
     /**
-     * For a configuration form ("Test connection"): the credential as the configuration would find it in
-     * {@code context}. The caller has checked that the user may configure {@code context}.
+     * For the background cleanup (as SYSTEM, with administrator-configured credentials) and for a form's "Test
+     * connection" (as the authentication a build of the configured item would have; the caller has checked that the
+     * user may configure the item and use its credentials).
      */
-    static ClusterConnection forConfiguration(ClusterTarget target, ItemGroup<?> context, String namespace)
-        throws IOException {
+    static ClusterConnection forConfiguration(ClusterTarget target, ItemGroup<?> context, String namespace,
+        Authentication as) throws IOException {
         if (target.inCluster()) {
             return InClusterAccount.read(namespace);
         }
         List<StandardCredentials> all = CredentialsProvider.lookupCredentialsInItemGroup(StandardCredentials.class,
-            context, ACL.SYSTEM2, List.of());
+            context, as, List.of());
         StandardCredentials c = CredentialsMatchers.firstOrNull(all, CredentialsMatchers.withId(target.credentialsId()));
         if (c == null) {
             throw new AbortException("credentials '" + target.credentialsId() + "' were not found here");
@@ -64,7 +65,11 @@ final class ClusterAccess {
         return new ClusterConnection(target.serverUrl(), target.caCertificate(), convert(c, target), namespace);
     }
 
-    private static ClusterCredentials convert(StandardCredentials c, ClusterTarget target) throws IOException {
+    static ClusterCredentials convert(StandardCredentials c, ClusterTarget target) throws IOException {
+        if (c instanceof TokenProducer producer) {
+            // Before the standard types: OpenShift OAuth is a user name and password credential that obtains a token.
+            return new ClusterCredentials.Token(producer.getToken(target.serverUrl(), target.caCertificate(), false));
+        }
         if (c instanceof StringCredentials s) {
             return new ClusterCredentials.Token(s.getSecret().getPlainText());
         }
@@ -79,10 +84,6 @@ final class ClusterAccess {
         }
         if (c instanceof StandardUsernamePasswordCredentials up) {
             return new ClusterCredentials.UsernamePassword(up.getUsername(), up.getPassword().getPlainText());
-        }
-        if (c instanceof TokenProducer producer) {
-            // kubernetes-credentials types (e.g. OpenShift OAuth) that obtain a token from the server.
-            return new ClusterCredentials.Token(producer.getToken(target.serverUrl(), target.caCertificate(), false));
         }
         throw new AbortException("credentials '" + c.getId() + "' are of a type kube-pod-env cannot use; use secret "
             + "text (a token), a secret file (a kubeconfig), a certificate, or a user name and password");

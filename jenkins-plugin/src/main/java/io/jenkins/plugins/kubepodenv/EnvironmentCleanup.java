@@ -124,9 +124,15 @@ public final class EnvironmentCleanup {
         Map<Object, Target> targets = new LinkedHashMap<>();
         target(SettingsLevels.of(Jenkins.get()), Jenkins.get()).ifPresent(t -> targets.putIfAbsent(t.identity(), t));
         for (Item item : Jenkins.get().allItems(Item.class)) {
-            boolean configured = item instanceof AbstractFolder<?> folder
-                && folder.getProperties().get(KubePodEnvFolderProperty.class) != null
-                || item instanceof Job<?, ?> job && job.getProperty(KubePodEnvJobProperty.class) != null;
+            KubePodEnvSettings own = null;
+            if (item instanceof AbstractFolder<?> folder) {
+                KubePodEnvFolderProperty p = folder.getProperties().get(KubePodEnvFolderProperty.class);
+                own = p == null ? null : p.getSettings();
+            } else if (item instanceof Job<?, ?> job) {
+                KubePodEnvJobProperty p = job.getProperty(KubePodEnvJobProperty.class);
+                own = p == null ? null : p.getSettings();
+            }
+            boolean configured = own != null;
             if (configured) {
                 targetOf(item).ifPresent(t -> targets.putIfAbsent(t.identity(), t));
             }
@@ -220,7 +226,7 @@ public final class EnvironmentCleanup {
         for (Target target : targets) {
             try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
                 ClusterConnection connection = ClusterAccess.forConfiguration(target.settings().cluster(),
-                    target.context(), target.namespace());
+                    target.context(), target.namespace(), ACL.SYSTEM2);
                 ProgressListener masked = masked(log, connection.masker());
                 try (KubernetesClient client = connection.newClient()) {
                     GarbageCollector.Reconciliation result = new GarbageCollector(client, target.namespace(),
@@ -277,7 +283,7 @@ public final class EnvironmentCleanup {
     private String delete(EnvironmentKey key, Target target, String why) {
         try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
             ClusterConnection connection = ClusterAccess.forConfiguration(target.settings().cluster(),
-                target.context(), target.namespace());
+                target.context(), target.namespace(), ACL.SYSTEM2);
             ProgressListener log = new SystemLog(connection.masker());
             try (KubernetesClient client = connection.newClient();
                 KubePodEnv engine = new KubePodEnv(client, target.settings().options())) {

@@ -12,6 +12,7 @@ import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.KubePodEnvException;
 import io.kubepodenv.engine.ReadyEnvironment;
+import io.kubepodenv.engine.cluster.ClusterErrors;
 import io.kubepodenv.engine.config.BodyEnvironment;
 import io.kubepodenv.engine.config.BuildIdentity;
 import io.kubepodenv.engine.config.ClusterConnection;
@@ -27,32 +28,64 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import hudson.Extension;
+import hudson.model.Computer;
+import hudson.model.InvisibleAction;
+import hudson.security.ACL;
+import hudson.security.ACLContext;
+import hudson.slaves.ComputerListener;
+import jenkins.util.Timer;
+import java.io.Serializable;
+import java.net.InetAddress;
 import jenkins.model.Jenkins;
 
 /**
  * What the step and the freestyle wrapper share: provision (or reuse) the build's environment, open the way to its
  * Docker server from the agent, and later close it and, unless kept, delete the environment. Everything a later
- * {@link #release} needs is a few Strings, so it works after a controller restart.
+ * {@link #release} or {@link #reopen} needs is a {@link Lease} of a few Strings, so it works after a controller restart.
  */
 final class EnvironmentLease {
     private EnvironmentLease() {
     }
 
     /**
-     * What a running block holds.
-     *
-     * @param body the variables for the block
-     * @param tunnelId the agent-side tunnel's id; null in direct mode
-     * @param key the environment key
-     * @param namespace the environment's namespace
-     * @param keep keep the environment when the block ends
+     * What the end of a block needs: a few Strings, so that it is kept in a paused Pipeline's program and works after a
+     * controller restart (a plain class rather than a record, for that program's serialization).
      */
-    record Held(BodyEnvironment body, String tunnelId, String key, String namespace, boolean keep) {
+    static final class Lease implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final String key;
+        final String namespace;
+        final boolean keep;
+        /** The agent-side tunnel; null in direct mode. */
+        final AgentTunnels.Spec tunnel;
+
+        Lease(String key, String namespace, boolean keep, AgentTunnels.Spec tunnel) {
+            this.key = key;
+            this.namespace = namespace;
+            this.keep = keep;
+            this.tunnel = tunnel;
+        }
     }
 
+    /** What a running block holds: its variables and its lease. */
+    record Held(BodyEnvironment body, Lease lease) {
+    }
+
+    /**
+     * Provisions (or reuses) the build's environment and opens the way to it.
+     *
+     * @param workspace the block's workspace, whose agent gets the tunnel; null outside a node (direct mode only)
+     */
     static Held acquire(Run<?, ?> run, FilePath workspace, TaskListener listener, EnvVars env,
         SettingsLayer parameters) throws IOException, InterruptedException {
         ResolvedSettings settings = resolve(run, parameters);
+        if (workspace == null && settings.connectionMode() != ConnectionMode.DIRECT) {
+            throw new AbortException("kube-pod-env: the Docker tunnel runs on the agent of the block: use "
+                + "withKubePodEnv inside node { }, or the direct connection mode for agents inside the cluster");
+        }
         BuildIdentity identity = identityOf(run, env);
         String namespace = settings.options().namespace();
         ClusterConnection connection = ClusterAccess.forRun(settings.cluster(), settings.clusterOrigin(), run,
@@ -76,22 +109,20 @@ final class EnvironmentLease {
                 if (settings.connectionMode() == ConnectionMode.DIRECT) {
                     String dockerHost = directAddress(client, namespace, ready.pod());
                     log.progress("direct connection: DOCKER_HOST=" + dockerHost);
-                    return new Held(new BodyEnvironment(dockerHost, id, namespace), null, key.value(), namespace,
-                        keep);
+                    return new Held(new BodyEnvironment(dockerHost, id, namespace),
+                        new Lease(key.value(), namespace, keep, null));
                 }
-                if (workspace == null) {
-                    throw new AbortException("kube-pod-env: the tunnel runs on the agent of the block; use the step "
-                        + "inside node { }");
-                }
-                String tunnelId = UUID.randomUUID().toString();
-                String dockerHost = workspace.act(new AgentTunnels.Open(tunnelId, connection,
+                AgentTunnels.Spec tunnel = new AgentTunnels.Spec(UUID.randomUUID().toString(),
                     ready.environment().dockerHost(), ready.environment().docker().port(),
-                    ready.environment().docker().tls()));
+                    ready.environment().docker().tls(), 0);
+                tunnel = tunnel.onPort(workspace.act(new AgentTunnels.Open(tunnel, connection, false)));
+                Lease lease = new Lease(key.value(), namespace, keep, tunnel);
+                OpenTunnels.remember(run, workspace, lease);
+                String dockerHost = BodyEnvironment.dockerHost(InetAddress.getLoopbackAddress(), tunnel.localPort);
                 log.progress("tunnel open on the agent: DOCKER_HOST=" + dockerHost
-                    + (ready.environment().docker().tls() ? " (the Docker server requires TLS: give the block "
-                        + "DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, e.g. with withCredentials)" : ""));
-                return new Held(new BodyEnvironment(dockerHost, id, namespace), tunnelId, key.value(), namespace,
-                    keep);
+                    + (tunnel.tls ? " (the Docker server requires TLS: give the block DOCKER_TLS_VERIFY=1 and "
+                        + "DOCKER_CERT_PATH, e.g. with withCredentials)" : ""));
+                return new Held(new BodyEnvironment(dockerHost, id, namespace), lease);
             } catch (IOException | RuntimeException e) {
                 if (!keep) {
                     deleteQuietly(engine, key, log);
@@ -99,24 +130,56 @@ final class EnvironmentLease {
                 throw e;
             }
         } catch (KubePodEnvException e) {
-            throw new AbortException("kube-pod-env: " + masker.mask(e.getMessage()));
+            throw new AbortException("kube-pod-env: " + masker.mask(e.getMessage())
+                + (ClusterErrors.refusedCredentials(e) ? "; check " + (settings.cluster().inCluster()
+                    ? "the controller's service account" : "credentials '" + settings.cluster().credentialsId() + "'")
+                    + " (set in the " + settings.clusterOrigin() + ")" : ""));
         } catch (RuntimeException e) {
             throw new AbortException("kube-pod-env: " + masker.describe(e));
         }
     }
 
-    static void release(Run<?, ?> run, FilePath workspace, TaskListener listener, String tunnelId, String key,
-        String namespace, boolean keep) throws IOException, InterruptedException {
+    /**
+     * When the block's agent connects again (after a controller restart its JVM is often new): opens the block's
+     * tunnel again on its port if the agent no longer has it, so that the block's {@code DOCKER_HOST} works again.
+     */
+    static void reopen(Run<?, ?> run, FilePath onAgent, TaskListener listener, Lease lease)
+        throws IOException, InterruptedException {
+        ResolvedSettings settings = resolve(run, SettingsLayer.parameters("recorded namespace")
+            .withNamespace(lease.namespace));
+        ClusterConnection connection = ClusterAccess.forRun(settings.cluster(), settings.clusterOrigin(), run,
+            lease.namespace);
+        BuildLog log = new BuildLog(listener, connection.masker());
+        int port = onAgent.act(new AgentTunnels.Open(lease.tunnel, connection, true));
+        log.progress(port == 0 ? run.getFullDisplayName() + ": the agent still has the tunnel of environment '"
+            + lease.key + "'" : run.getFullDisplayName() + ": tunnel of environment '" + lease.key
+            + "' opened again on the agent, on port " + port);
+    }
+
+    /**
+     * Closes the block's tunnel and, unless kept, deletes the environment. Always gets to the deletion: an agent that
+     * is gone ({@code workspace} null) took its tunnel with it, and a tunnel that cannot be closed closes itself.
+     */
+    static void release(Run<?, ?> run, FilePath workspace, TaskListener listener, Lease lease)
+        throws IOException, InterruptedException {
         BuildLog log = new BuildLog(listener, SecretMasker.none());
-        if (tunnelId != null) {
+        OpenTunnels.forget(run, lease);
+        if (lease.tunnel != null) {
             if (workspace == null) {
                 log.warning("the agent is gone; its tunnel went with it");
             } else {
-                workspace.act(new AgentTunnels.Close(tunnelId));
-                log.progress("tunnel closed");
+                try {
+                    workspace.act(new AgentTunnels.Close(lease.tunnel.id));
+                    log.progress("tunnel closed");
+                } catch (IOException | RuntimeException | LinkageError e) {
+                    log.warning("could not close the tunnel on the agent (" + e + "); it closes itself within "
+                        + AgentTunnels.MAX_LIFETIME.toHours() + " h");
+                }
             }
         }
-        if (keep) {
+        String key = lease.key;
+        String namespace = lease.namespace;
+        if (lease.keep) {
             log.progress("environment '" + key + "' kept in namespace " + namespace);
             return;
         }
@@ -136,6 +199,76 @@ final class EnvironmentLease {
         } catch (RuntimeException e) {
             throw new AbortException("kube-pod-env: could not delete the environment: "
                 + connection.masker().describe(e));
+        }
+    }
+
+    /**
+     * The tunnels of a build's running blocks and the computers they run on, kept with the build (in build.xml), so
+     * that an agent that connects again gets them back ({@link AgentConnected}).
+     */
+    public static final class OpenTunnels extends InvisibleAction {
+        private final Map<String, Lease> byComputer = new ConcurrentHashMap<>();
+
+        static synchronized void remember(Run<?, ?> run, FilePath workspace, Lease lease) throws IOException {
+            Computer computer = workspace.toComputer();
+            if (computer == null) {
+                return;
+            }
+            OpenTunnels open = run.getAction(OpenTunnels.class);
+            if (open == null) {
+                open = new OpenTunnels();
+                run.addAction(open);
+            }
+            open.byComputer.put(computer.getName() + "/" + lease.tunnel.id, lease);
+            run.save();
+        }
+
+        static synchronized void forget(Run<?, ?> run, Lease lease) throws IOException {
+            OpenTunnels open = run.getAction(OpenTunnels.class);
+            if (open != null && lease.tunnel != null
+                && open.byComputer.keySet().removeIf(k -> k.endsWith("/" + lease.tunnel.id))) {
+                run.save();
+            }
+        }
+
+        List<Lease> on(Computer computer) {
+            List<Lease> leases = new ArrayList<>();
+            byComputer.forEach((k, lease) -> {
+                if (k.equals(computer.getName() + "/" + lease.tunnel.id)) {
+                    leases.add(lease);
+                }
+            });
+            return leases;
+        }
+    }
+
+    /** An agent connected: the running blocks that had tunnels on it get them back, in the background. */
+    @Extension
+    public static final class AgentConnected extends ComputerListener {
+        @Override
+        public void onOnline(Computer computer, TaskListener listener) {
+            Timer.get().submit(() -> {
+                FilePath root = computer.getNode() == null ? null : computer.getNode().getRootPath();
+                if (root == null) {
+                    return;
+                }
+                try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
+                    for (Run<?, ?> run : JobKeys.runningBuilds()) {
+                        OpenTunnels open = run.getAction(OpenTunnels.class);
+                        for (Lease lease : open == null ? List.<Lease>of() : open.on(computer)) {
+                            try {
+                                reopen(run, root, listener, lease);
+                            } catch (IOException | RuntimeException e) {
+                                EnvironmentCleanup.LOGGER.log(Level.WARNING, "kube-pod-env: " + run.getFullDisplayName()
+                                    + ": could not open the tunnel again on " + computer.getName(), e);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                return;
+                            }
+                        }
+                    }
+                }
+            });
         }
     }
 

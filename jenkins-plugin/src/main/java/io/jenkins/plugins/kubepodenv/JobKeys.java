@@ -97,6 +97,19 @@ final class JobKeys {
         return false;
     }
 
+    /** Every build in progress. */
+    static List<Run<?, ?>> runningBuilds() {
+        List<Run<?, ?>> running = new ArrayList<>();
+        for (Job<?, ?> job : Jenkins.get().allItems(Job.class)) {
+            for (Run<?, ?> r = job.getLastBuild(); r != null; r = r.getPreviousBuildInProgress()) {
+                if (r.isBuilding()) {
+                    running.add(r);
+                }
+            }
+        }
+        return running;
+    }
+
     /** What Jenkins' jobs say about environment keys at one moment. */
     record Snapshot(Set<EnvironmentKey> liveKeys, List<Predicate<EnvironmentKey>> running) {
         boolean busy(EnvironmentKey key) {

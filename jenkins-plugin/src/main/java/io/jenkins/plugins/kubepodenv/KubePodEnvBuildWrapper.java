@@ -7,23 +7,38 @@ import hudson.Launcher;
 import hudson.model.AbstractProject;
 import hudson.model.Run;
 import hudson.model.TaskListener;
+import hudson.tasks.BuildWrapper;
 import hudson.tasks.BuildWrapperDescriptor;
+import hudson.util.ListBoxModel;
 import io.kubepodenv.engine.config.BodyEnvironment;
 import io.kubepodenv.engine.config.SettingsLayer;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.util.Map;
 import jenkins.tasks.SimpleBuildWrapper;
-import hudson.util.ListBoxModel;
+import net.sf.json.JSONObject;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
+import org.kohsuke.stapler.StaplerRequest2;
 import org.kohsuke.stapler.verb.POST;
 
-/** The same environment for freestyle jobs: Build Environment > "Docker host on Kubernetes (kube-pod-env)". */
+/**
+ * The block: {@code withKubePodEnv { ... }} in Pipeline (through workflow-basic-steps' wrapper step) and Build
+ * Environment > "Docker host on Kubernetes" in freestyle jobs. Runs the block with {@code DOCKER_HOST} pointing at this
+ * build's (or pull request's) Docker server on Kubernetes. Parameters override the configuration; the cluster,
+ * credentials and template cannot be set here, because whoever can change the Jenkinsfile could then choose them.
+ *
+ * <p>It needs no workspace of its own: in direct mode it works outside {@code node { }}, and its release runs even
+ * when the block's agent is gone. After a controller restart, {@link EnvironmentLease.OpenTunnels} gives a reconnected
+ * agent its tunnels back.
+ */
 public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
     private String namespace;
     private String storageClass;
-    private String storageSize;
+    /** GiB; a number, so that {@code storageSize: 10} works in Pipeline. */
+    private Double storageSize;
+    private Boolean serverSideApply;
     private String readyTimeout;
     private String connectionMode;
     private Boolean keep;
@@ -33,40 +48,57 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
     }
 
     @Override
+    public boolean requiresWorkspace() {
+        return false;
+    }
+
+    @Override
     public void setUp(Context context, Run<?, ?> build, FilePath workspace, Launcher launcher, TaskListener listener,
         EnvVars initialEnvironment) throws IOException, InterruptedException {
-        SettingsLayer parameters = SettingsLayer.parameters("build environment options").withNamespace(namespace)
-            .withStorageClass(storageClass).withStorageSize(storageSize).withReadyTimeout(readyTimeout)
-            .withConnectionMode(connectionMode).withKeep(keep);
-        EnvironmentLease.Held held = EnvironmentLease.acquire(build, workspace, listener, initialEnvironment,
-            parameters);
+        start(context, build, workspace, listener, initialEnvironment);
+    }
+
+    @Override
+    public void setUp(Context context, Run<?, ?> build, TaskListener listener, EnvVars initialEnvironment)
+        throws IOException, InterruptedException {
+        start(context, build, null, listener, initialEnvironment);
+    }
+
+    private void start(Context context, Run<?, ?> build, FilePath workspace, TaskListener listener, EnvVars env)
+        throws IOException, InterruptedException {
+        SettingsLayer parameters = SettingsLayer.parameters("withKubePodEnv parameters").withNamespace(namespace)
+            .withStorageClass(storageClass)
+            .withStorageSize(storageSize == null ? null : BigDecimal.valueOf(storageSize).stripTrailingZeros().toPlainString()).withServerSideApply(serverSideApply)
+            .withReadyTimeout(readyTimeout).withConnectionMode(connectionMode).withKeep(keep);
+        EnvironmentLease.Held held = EnvironmentLease.acquire(build, workspace, listener, env, parameters);
         for (String cleared : BodyEnvironment.clearedNames()) {
             context.env(cleared, "");
         }
         for (Map.Entry<String, String> v : held.body().variables().entrySet()) {
             context.env(v.getKey(), v.getValue());
         }
-        context.setDisposer(new Release(held.tunnelId(), held.key(), held.namespace(), held.keep()));
+        context.setDisposer(new Release(held.lease()));
     }
 
+    /** The end of the block; a few Strings, so it runs after a controller restart too. */
     private static final class Release extends Disposer {
         private static final long serialVersionUID = 1L;
-        private final String tunnelId;
-        private final String key;
-        private final String namespace;
-        private final boolean keep;
+        private final EnvironmentLease.Lease lease;
 
-        Release(String tunnelId, String key, String namespace, boolean keep) {
-            this.tunnelId = tunnelId;
-            this.key = key;
-            this.namespace = namespace;
-            this.keep = keep;
+        Release(EnvironmentLease.Lease lease) {
+            this.lease = lease;
         }
 
         @Override
         public void tearDown(Run<?, ?> build, FilePath workspace, Launcher launcher, TaskListener listener)
             throws IOException, InterruptedException {
-            EnvironmentLease.release(build, workspace, listener, tunnelId, key, namespace, keep);
+            EnvironmentLease.release(build, workspace, listener, lease);
+        }
+
+        /** The block's agent is gone (or it never had one: direct mode outside a node). */
+        @Override
+        public void tearDown(Run<?, ?> build, TaskListener listener) throws IOException, InterruptedException {
+            EnvironmentLease.release(build, null, listener, lease);
         }
     }
 
@@ -88,13 +120,22 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
         this.storageClass = FormValues.blankToNull(storageClass);
     }
 
-    public String getStorageSize() {
+    public Double getStorageSize() {
         return storageSize;
     }
 
     @DataBoundSetter
-    public void setStorageSize(String storageSize) {
-        this.storageSize = FormValues.blankToNull(storageSize);
+    public void setStorageSize(Double storageSize) {
+        this.storageSize = storageSize;
+    }
+
+    public Boolean getServerSideApply() {
+        return serverSideApply;
+    }
+
+    @DataBoundSetter
+    public void setServerSideApply(Boolean serverSideApply) {
+        this.serverSideApply = serverSideApply;
     }
 
     public String getReadyTimeout() {
@@ -125,11 +166,17 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
     }
 
     @Extension
-    @Symbol("kubePodEnv")
+    @Symbol("withKubePodEnv")
     public static final class DescriptorImpl extends BuildWrapperDescriptor {
         @Override
         public boolean isApplicable(AbstractProject<?, ?> item) {
             return true;
+        }
+
+        /** Stapler would bind a drop-down's "" ("inherit") to {@code false}; left out, the field stays null. */
+        @Override
+        public BuildWrapper newInstance(StaplerRequest2 req, JSONObject formData) throws FormException {
+            return super.newInstance(req, FormValues.withoutBlanks(formData));
         }
 
         @POST
@@ -140,6 +187,11 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
         @POST
         public ListBoxModel doFillConnectionModeItems() {
             return Choices.connectionModes();
+        }
+
+        @POST
+        public ListBoxModel doFillServerSideApplyItems() {
+            return Choices.serverSideApply();
         }
 
         @Override

@@ -11,6 +11,10 @@ import jenkins.model.GlobalConfiguration;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.StaplerRequest2;
+import org.kohsuke.stapler.verb.POST;
+import net.sf.json.JSONObject;
+import jenkins.model.Jenkins;
 
 /**
  * The global defaults (Manage Jenkins > System > kube-pod-env), also the Configuration as Code key
@@ -85,7 +89,29 @@ public class KubePodEnvConfiguration extends GlobalConfiguration {
         }
     }
 
+    /**
+     * Binds the form by hand: an unchecked optional section sends no key at all (and binding onto this instance sets
+     * only the keys sent, so settings once made could never be removed), and the nested settings must go through their
+     * descriptor, which keeps a drop-down's "inherit" null.
+     */
+    @Override
+    public boolean configure(StaplerRequest2 req, JSONObject json) throws FormException {
+        JSONObject form = json.optJSONObject("settings");
+        settings = form == null ? null
+            : Jenkins.get().getDescriptorByType(KubePodEnvSettings.DescriptorImpl.class).newInstance(req, form);
+        String minutes = json.optString("reconcileMinutes", "").strip();
+        try {
+            reconcileMinutes = minutes.isEmpty() ? 0 : Math.max(0, Integer.parseInt(minutes));
+        } catch (NumberFormatException e) {
+            throw new FormException("reconcile every: '" + minutes + "' is not a number of minutes", "reconcileMinutes");
+        }
+        setMaxAge(json.optString("maxAge", null));
+        return true;
+    }
+
+    @POST
     public FormValidation doCheckMaxAge(@QueryParameter String value) {
+        Jenkins.get().checkPermission(Jenkins.ADMINISTER);
         if (value == null || value.isBlank()) {
             return FormValidation.ok();
         }
@@ -99,7 +125,9 @@ public class KubePodEnvConfiguration extends GlobalConfiguration {
         }
     }
 
+    @POST
     public FormValidation doCheckReconcileMinutes(@QueryParameter String value) {
+        Jenkins.get().checkPermission(Jenkins.ADMINISTER);
         try {
             return Integer.parseInt(value.strip()) >= 1 ? FormValidation.ok()
                 : FormValidation.error("at least 1 minute");

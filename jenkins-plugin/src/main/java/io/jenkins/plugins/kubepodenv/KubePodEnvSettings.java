@@ -1,6 +1,7 @@
 package io.jenkins.plugins.kubepodenv;
 
 import com.cloudbees.plugins.credentials.CredentialsMatchers;
+import com.cloudbees.plugins.credentials.CredentialsProvider;
 import com.cloudbees.plugins.credentials.common.StandardCertificateCredentials;
 import com.cloudbees.plugins.credentials.common.StandardCredentials;
 import com.cloudbees.plugins.credentials.common.StandardListBoxModel;
@@ -10,6 +11,9 @@ import hudson.model.AbstractDescribableImpl;
 import hudson.model.Descriptor;
 import hudson.model.Item;
 import hudson.model.ItemGroup;
+import hudson.model.Job;
+import hudson.model.Queue;
+import hudson.model.queue.Tasks;
 import hudson.security.ACL;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
@@ -27,7 +31,9 @@ import io.kubepodenv.engine.template.ManifestObject;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
 import java.util.Optional;
+import org.springframework.security.core.Authentication;
 import jenkins.model.Jenkins;
+import net.sf.json.JSONObject;
 import org.jenkinsci.plugins.kubernetes.credentials.TokenProducer;
 import org.jenkinsci.plugins.plaincredentials.FileCredentials;
 import org.jenkinsci.plugins.plaincredentials.StringCredentials;
@@ -35,6 +41,7 @@ import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.StaplerRequest2;
 import org.kohsuke.stapler.verb.POST;
 
 /**
@@ -177,14 +184,24 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
             return io.kubepodenv.engine.TemplateSource.bundledDefault().text();
         }
 
+        /** Stapler would bind a drop-down's "" ("inherit") to {@code false}; left out, the field stays null. */
+        @Override
+        public KubePodEnvSettings newInstance(StaplerRequest2 req, JSONObject formData) throws FormException {
+            return super.newInstance(req, FormValues.withoutBlanks(formData));
+        }
+
+        /**
+         * The credentials a build of the configured item could use: looked up as that build would look them up (see
+         * {@link #lookupAs}), shown only to a user who may configure the item and use its credentials.
+         */
         @POST
         public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
             StandardListBoxModel model = new StandardListBoxModel();
-            if (!canConfigure(item)) {
+            if (!canUseCredentials(item)) {
                 model.includeCurrentValue(credentialsId);
                 return model;
             }
-            model.includeEmptyValue().includeMatchingAs(ACL.SYSTEM2, contextOf(item), StandardCredentials.class,
+            model.includeEmptyValue().includeMatchingAs(lookupAs(item), contextOf(item), StandardCredentials.class,
                 List.of(), CredentialsMatchers.anyOf(CredentialsMatchers.instanceOf(StringCredentials.class),
                     CredentialsMatchers.instanceOf(FileCredentials.class),
                     CredentialsMatchers.instanceOf(StandardCertificateCredentials.class),
@@ -272,19 +289,28 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
 
         /**
          * Connects with this form's cluster settings and asks the API server whether the credentials may do what an
-         * environment needs in the namespace.
+         * environment needs in the namespace. The credential is looked up as a build of the item would look it up,
+         * and only for a user who may configure the item and use its credentials: otherwise whoever may configure a
+         * job could send any credential to a URL of their choosing.
          */
         @POST
         public FormValidation doTestConnection(@AncestorInPath Item item, @QueryParameter boolean inCluster,
             @QueryParameter String serverUrl, @QueryParameter String caCertificate,
             @QueryParameter String credentialsId, @QueryParameter String namespace, @QueryParameter String template) {
             checkConfigure(item);
+            if (item != null && !item.hasPermission(CredentialsProvider.USE_ITEM)) {
+                return FormValidation.error("you may not use the credentials of '" + item.getFullName() + "'");
+            }
+            if (item instanceof Job<?, ?> job && !SettingsLevels.isTrusted(job)) {
+                return FormValidation.error("a Pipeline job cannot choose the cluster or credentials (its Jenkinsfile "
+                    + "can change its properties): set them in a folder or the global configuration");
+            }
             ClusterTarget target = new ClusterTarget(inCluster, serverUrl, caCertificate, credentialsId);
             String ns = namespace == null || namespace.isBlank() ? Options.DEFAULT_NAMESPACE : namespace.strip();
             ClusterConnection connection;
             try {
                 target.validate("this configuration");
-                connection = ClusterAccess.forConfiguration(target, contextOf(item), ns);
+                connection = ClusterAccess.forConfiguration(target, contextOf(item), ns, lookupAs(item));
             } catch (InvalidInputException | java.io.IOException e) {
                 return FormValidation.error(e.getMessage());
             }
@@ -299,6 +325,16 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
             } catch (RuntimeException e) {
                 return FormValidation.error(connection.masker().describe(e));
             }
+        }
+
+        /** As whom a build configured here finds its credentials: a job's builds as their own authentication. */
+        private static Authentication lookupAs(Item item) {
+            return item instanceof Queue.Task task ? Tasks.getAuthenticationOf2(task) : ACL.SYSTEM2;
+        }
+
+        private static boolean canUseCredentials(Item item) {
+            return item == null ? Jenkins.get().hasPermission(Jenkins.ADMINISTER)
+                : item.hasPermission(Item.CONFIGURE) && item.hasPermission(CredentialsProvider.USE_ITEM);
         }
 
         private static Manifest render(String template, String namespace, String storageClass, String storageSize) {

@@ -18,12 +18,16 @@ final class SettingsLevels {
         List<SettingsLayer> levels = of(job.getParent());
         KubePodEnvJobProperty jp = job.getProperty(KubePodEnvJobProperty.class);
         if (jp != null && jp.getSettings() != null) {
-            // Only UI-configured jobs are trusted; a Jenkinsfile can set a Pipeline job's properties.
-            boolean trusted = job instanceof AbstractProject<?, ?>;
+            boolean trusted = isTrusted(job);
             levels.add(jp.getSettings().toLayer("job '" + job.getFullName() + "'"
                 + (trusted ? "" : " (a Pipeline job, whose properties the Jenkinsfile can set)"), trusted));
         }
         return levels;
+    }
+
+    /** Only UI-configured jobs are trusted with the cluster and template; a Jenkinsfile can set a Pipeline job's properties. */
+    static boolean isTrusted(Job<?, ?> job) {
+        return job instanceof AbstractProject<?, ?>;
     }
 
     /** The levels of a folder (global, then the folders from the outermost in, {@code group} included). */

@@ -1,11 +1,16 @@
 package io.jenkins.plugins.kubepodenv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudbees.hudson.plugins.folder.Folder;
+import io.jenkins.plugins.casc.ConfigurationContext;
+import io.jenkins.plugins.casc.ConfiguratorRegistry;
 import io.jenkins.plugins.casc.misc.ConfiguredWithCode;
+import io.jenkins.plugins.casc.misc.Util;
+import io.jenkins.plugins.casc.model.CNode;
 import io.jenkins.plugins.casc.misc.JenkinsConfiguredWithCodeRule;
 import io.jenkins.plugins.casc.misc.junit.jupiter.WithJenkinsConfiguredWithCode;
 import io.kubepodenv.engine.config.SettingsLayer;
@@ -25,6 +30,20 @@ class KubePodEnvConfigurationTest {
         assertEquals("ci", s.getNamespace());
         assertEquals("10", s.getStorageSize());
         assertTrue(s.getTemplate().contains("kind: StatefulSet"));
+    }
+
+    @Test
+    @ConfiguredWithCode("casc.yaml")
+    void configurationAsCodeExportsTheGlobalDefaultsWithoutInheritedValues(JenkinsConfiguredWithCodeRule j)
+        throws Exception {
+        ConfigurationContext context = new ConfigurationContext(ConfiguratorRegistry.get());
+        CNode node = Util.getUnclassifiedRoot(context).get("kubePodEnv");
+
+        String yaml = Util.toYamlString(node);
+
+        assertTrue(yaml.contains("serverUrl: \"https://k8s.example.com:6443\""), yaml);
+        assertTrue(yaml.contains("kind: StatefulSet"), yaml);
+        assertFalse(yaml.contains("serverSideApply"), yaml);
     }
 
     @Test

@@ -8,12 +8,13 @@ import com.cloudbees.plugins.credentials.domains.Domain;
 import hudson.model.Result;
 import hudson.util.Secret;
 import jenkins.model.Jenkins;
+import jenkins.security.QueueItemAuthenticatorConfiguration;
 import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.cps.SnippetizerTester;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
-import org.jenkinsci.plugins.workflow.steps.StepConfigTester;
+import org.jenkinsci.plugins.workflow.steps.CoreWrapperStep;
 import org.junit.jupiter.api.Test;
 import org.jvnet.hudson.test.JenkinsRule;
 import org.jvnet.hudson.test.MockAuthorizationStrategy;
@@ -21,31 +22,47 @@ import org.jvnet.hudson.test.MockQueueItemAuthenticator;
 import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 
 @WithJenkins
-class KubePodEnvStepTest {
+class KubePodEnvBlockTest {
 
     @Test
-    void snippetRoundTrip(JenkinsRule j) throws Exception {
+    void theBlockIsWrittenAsWithKubePodEnvInPipeline(JenkinsRule j) throws Exception {
         SnippetizerTester st = new SnippetizerTester(j);
-        st.assertRoundTrip(new KubePodEnvStep(), "withKubePodEnv {\n    // some block\n}");
-        KubePodEnvStep step = new KubePodEnvStep();
-        step.setStorageSize("10");
-        step.setKeep(false);
-        step.setConnectionMode("direct");
-        st.assertRoundTrip(step, "withKubePodEnv(connectionMode: 'direct', keep: false, storageSize: '10') {\n"
-            + "    // some block\n}");
+        st.assertRoundTrip(new CoreWrapperStep(new KubePodEnvBuildWrapper()), "withKubePodEnv {\n    // some block\n}");
+        KubePodEnvBuildWrapper block = new KubePodEnvBuildWrapper();
+        block.setStorageSize(10.0);
+        block.setKeep(false);
+        block.setConnectionMode("direct");
+        st.assertRoundTrip(new CoreWrapperStep(block), "withKubePodEnv(connectionMode: 'direct', keep: false, "
+            + "storageSize: 10.0) {\n    // some block\n}");
     }
 
     @Test
-    void stepConfigurationRoundTrip(JenkinsRule j) throws Exception {
-        KubePodEnvStep step = new KubePodEnvStep();
-        step.setNamespace("ci");
-        step.setStorageClass("fast");
-        step.setStorageSize("12.5");
-        step.setServerSideApply(false);
-        step.setReadyTimeout("5m");
-        step.setConnectionMode("tunnel");
-        step.setKeep(true);
-        j.assertEqualDataBoundBeans(step, new StepConfigTester(j).configRoundTrip(step));
+    void everyParameterSurvivesTheSnippetGenerator(JenkinsRule j) throws Exception {
+        new SnippetizerTester(j).assertGenerateSnippet("{'stapler-class': '" + KubePodEnvBuildWrapper.class.getName()
+            + "', 'namespace': 'ci', 'storageClass': 'fast', 'storageSize': '12.5', 'serverSideApply': 'false', "
+            + "'readyTimeout': '5m', 'connectionMode': 'tunnel', 'keep': 'true'}",
+            "withKubePodEnv(connectionMode: 'tunnel', keep: true, namespace: 'ci', readyTimeout: '5m', "
+            + "serverSideApply: false, storageClass: 'fast', storageSize: 12.5) {\n    // some block\n}", null);
+    }
+
+    @Test
+    void directModeNeedsNoNode(JenkinsRule j) throws Exception {
+        configureCluster("k8s-token");
+        WorkflowJob p = j.createProject(WorkflowJob.class, "outside-node");
+        p.setDefinition(new CpsFlowDefinition("withKubePodEnv(connectionMode: 'direct') { echo 'never' }", true));
+        WorkflowRun b = j.buildAndAssertStatus(Result.FAILURE, p);
+        // It got past the missing workspace to the credential lookup.
+        j.assertLogContains("credentials 'k8s-token' (configured in the global configuration) were not found", b);
+    }
+
+    @Test
+    void theTunnelModeOutsideANodeSaysToUseANode(JenkinsRule j) throws Exception {
+        configureCluster("k8s-token");
+        WorkflowJob p = j.createProject(WorkflowJob.class, "tunnel-outside-node");
+        p.setDefinition(new CpsFlowDefinition("withKubePodEnv { echo 'never' }", true));
+        WorkflowRun b = j.buildAndAssertStatus(Result.FAILURE, p);
+        j.assertLogContains("use withKubePodEnv inside node { }", b);
+        j.assertLogNotContains("never", b);
     }
 
     @Test
@@ -70,9 +87,10 @@ class KubePodEnvStepTest {
     void anInvalidParameterNamesTheStepAndField(JenkinsRule j) throws Exception {
         configureCluster("k8s-token");
         WorkflowJob p = j.createProject(WorkflowJob.class, "invalid");
-        p.setDefinition(new CpsFlowDefinition("node { withKubePodEnv(storageSize: '10Gi') { echo 'never' } }", true));
+        p.setDefinition(new CpsFlowDefinition("node { withKubePodEnv(readyTimeout: 'soon') { echo 'never' } }", true));
         WorkflowRun b = j.buildAndAssertStatus(Result.FAILURE, p);
-        j.assertLogContains("withKubePodEnv parameters, storage size: '10Gi' is not a number of GiB", b);
+        j.assertLogContains("withKubePodEnv parameters, ready timeout: 'soon'", b);
+        j.assertLogNotContains("never", b);
     }
 
     @Test
@@ -83,26 +101,17 @@ class KubePodEnvStepTest {
         j.jenkins.setSecurityRealm(j.createDummySecurityRealm());
         j.jenkins.setAuthorizationStrategy(new MockAuthorizationStrategy()
             .grant(Jenkins.ADMINISTER).everywhere().to("admin")
-            .grant(Jenkins.READ, hudson.model.Item.READ, hudson.model.Item.BUILD).everywhere().to("dev"));
+            .grant(Jenkins.READ, hudson.model.Item.READ, hudson.model.Item.BUILD, hudson.model.Computer.BUILD).everywhere()
+            .to("dev"));
         WorkflowJob p = j.createProject(WorkflowJob.class, "as-dev");
         p.setDefinition(new CpsFlowDefinition("node { withKubePodEnv { echo 'never' } }", true));
-        MockQueueItemAuthenticator.setup(j.jenkins, p.getFullName(), hudson.model.User.getById("dev", true).impersonate2());
+        QueueItemAuthenticatorConfiguration.get().getAuthenticators().add(new MockQueueItemAuthenticator()
+            .authenticate(p.getFullName(), hudson.model.User.getById("dev", true).impersonate2()));
         WorkflowRun b = j.buildAndAssertStatus(Result.FAILURE, p);
         // "dev" lacks Credentials/UseItem: the credential is invisible to the build, whatever the configuration says.
         j.assertLogContains("credentials 'k8s-token' (configured in the global configuration) were not found, or this "
             + "build may not use them", b);
         j.assertLogNotContains("s3cr3t-t0ken", b);
-    }
-
-    @Test
-    void theFreestyleWrapperRoundTrips(JenkinsRule j) throws Exception {
-        hudson.model.FreeStyleProject p = j.createFreeStyleProject();
-        KubePodEnvBuildWrapper w = new KubePodEnvBuildWrapper();
-        w.setStorageSize("8");
-        w.setKeep(false);
-        p.getBuildWrappersList().add(w);
-        j.configRoundtrip(p);
-        j.assertEqualDataBoundBeans(w, p.getBuildWrappersList().get(KubePodEnvBuildWrapper.class));
     }
 
     static void configureCluster(String credentialsId) {

@@ -5,21 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudbees.hudson.plugins.folder.computed.DefaultOrphanedItemStrategy;
-import com.cloudbees.plugins.credentials.CredentialsProvider;
-import com.cloudbees.plugins.credentials.CredentialsScope;
-import com.cloudbees.plugins.credentials.domains.Domain;
 import hudson.Util;
-import hudson.util.Secret;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.ProgressListener;
 import io.kubepodenv.engine.naming.ObjectLabels;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import jenkins.branch.BranchSource;
@@ -28,15 +20,13 @@ import jenkins.scm.impl.mock.MockSCMController;
 import jenkins.scm.impl.mock.MockSCMDiscoverBranches;
 import jenkins.scm.impl.mock.MockSCMDiscoverChangeRequests;
 import jenkins.scm.impl.mock.MockSCMSource;
-import org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject;
 import org.jenkinsci.plugins.workflow.test.steps.SemaphoreStep;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jvnet.hudson.test.JenkinsRule;
@@ -44,47 +34,32 @@ import org.jvnet.hudson.test.junit.jupiter.BuildWatcherExtension;
 import org.jvnet.hudson.test.junit.jupiter.JenkinsSessionExtension;
 
 /**
- * The pull-request lifecycle against the fabric8 mock API server: a pull request's jobs share one environment, which
- * is deleted when they become dead; a build that runs defers the deletion to its end; a job deleted while the
- * controller was stopped is cleaned up by the reconciler after the restart. After each test, nothing labelled as ours
- * is left.
+ * The pull-request lifecycle on the local control plane: a pull request's jobs share one environment, which is deleted
+ * (claims included) when they become dead; a build that runs defers the deletion to its end; a job deleted while the
+ * controller was stopped is cleaned up by the reconciler after the restart. After each test nothing of ours is left.
  */
-class KubePodEnvLifecycleTest {
-    private static final String NS = "ci";
-    private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final List<String[]> OUR_KINDS = List.of(new String[] {"apps/v1", "StatefulSet"},
-        new String[] {"v1", "ServiceAccount"}, new String[] {"v1", "ConfigMap"},
-        new String[] {"networking.k8s.io/v1", "NetworkPolicy"}, new String[] {"v1", "PersistentVolumeClaim"});
-
+class LifecycleClusterTest {
     @RegisterExtension
     private static final BuildWatcherExtension BUILD_WATCHER = new BuildWatcherExtension();
 
     @RegisterExtension
     private final JenkinsSessionExtension sessions = new JenkinsSessionExtension();
 
-    private static KubernetesMockServer server;
-    private static KubernetesClient cluster;
-    private static FakeStatefulSetController controller;
+    private LocalCluster cluster;
 
-    @BeforeAll
-    static void startCluster() {
-        server = new KubernetesMockServer(true);
-        server.init();
-        cluster = server.createClient();
-        controller = new FakeStatefulSetController(cluster, NS);
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        controller.close();
-        cluster.close();
-        server.destroy();
+    @BeforeEach
+    void startCluster() throws Exception {
+        cluster = LocalCluster.start();
     }
 
     /** The leak audit: no object of a kind we create is left with our managed-by label. */
     @AfterEach
-    void nothingOfOursIsLeft() {
-        assertEquals(List.of(), managedObjects(), "objects left with " + ObjectLabels.MANAGED_BY);
+    void nothingOfOursIsLeft() throws Exception {
+        try {
+            cluster.awaitNothingLeft("objects left with " + ObjectLabels.MANAGED_BY);
+        } finally {
+            cluster.close();
+        }
     }
 
     @Test
@@ -204,15 +179,8 @@ class KubePodEnvLifecycleTest {
         });
     }
 
-    private static void configure(JenkinsRule j) throws Exception {
-        CredentialsProvider.lookupStores(j.jenkins).iterator().next().addCredentials(Domain.global(),
-            new StringCredentialsImpl(CredentialsScope.GLOBAL, "k8s-token", "", Secret.fromString("t0ken")));
-        KubePodEnvSettings s = new KubePodEnvSettings();
-        s.setServerUrl(server.url("/"));
-        s.setCredentialsId("k8s-token");
-        s.setNamespace(NS);
-        s.setServerSideApply(false);
-        KubePodEnvConfiguration.get().setSettings(s);
+    private void configure(JenkinsRule j) throws Exception {
+        cluster.configure(j.jenkins);
     }
 
     private static byte[] jenkinsfile(String inside) {
@@ -236,28 +204,15 @@ class KubePodEnvLifecycleTest {
         return sts.getMetadata().getAnnotations().get(ObjectLabels.ATTRIBUTE_PREFIX + name);
     }
 
-    private static List<GenericKubernetesResource> dockerHosts() {
-        return cluster.genericKubernetesResources("apps/v1", "StatefulSet").inNamespace(NS)
-            .withLabel(ObjectLabels.MANAGED_BY, ObjectLabels.MANAGED_BY_VALUE).list().getItems();
+    private List<GenericKubernetesResource> dockerHosts() {
+        return cluster.dockerHosts();
     }
 
-    private static List<String> managedObjects() {
-        List<String> found = new ArrayList<>();
-        for (String[] kind : OUR_KINDS) {
-            cluster.genericKubernetesResources(kind[0], kind[1]).inNamespace(NS)
-                .withLabel(ObjectLabels.MANAGED_BY, ObjectLabels.MANAGED_BY_VALUE).list().getItems()
-                .forEach(o -> found.add(kind[1] + "/" + o.getMetadata().getName()));
-        }
-        return found;
+    private List<String> managedObjects() {
+        return cluster.managedObjects();
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT.toSeconds() + " s: " + what);
-            }
-            Thread.sleep(200);
-        }
+        LocalCluster.await(condition, what);
     }
 }

@@ -1,0 +1,136 @@
+package io.jenkins.plugins.kubepodenv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import hudson.model.FreeStyleBuild;
+import hudson.model.FreeStyleProject;
+import hudson.model.Label;
+import hudson.model.Result;
+import hudson.slaves.DumbSlave;
+import hudson.tasks.Shell;
+import hudson.util.RemotingDiagnostics;
+import java.util.Map;
+import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.job.WorkflowJob;
+import org.jenkinsci.plugins.workflow.job.WorkflowRun;
+import org.jenkinsci.plugins.workflow.test.steps.SemaphoreStep;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.jvnet.hudson.test.JenkinsRule;
+import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
+
+/**
+ * Real environments on the local control plane, used from builds on a real agent (a separate JVM over remoting): the
+ * agent-side tunnel, the real docker command line through it, reuse, the freestyle wrapper, abort and a lost agent.
+ * After each test nothing of ours is left in the test's namespace.
+ */
+@WithJenkins
+class AgentClusterTest {
+    private LocalCluster cluster;
+
+    @BeforeEach
+    void startCluster() throws Exception {
+        cluster = LocalCluster.start();
+    }
+
+    @AfterEach
+    void stopCluster() {
+        cluster.close();
+    }
+
+    @Test
+    void aPipelineOnAnAgentRunsDockerThroughTheAgentsTunnelAndTheNextBuildReusesTheEnvironment(JenkinsRule j)
+        throws Exception {
+        cluster.configure(j.jenkins);
+        j.createOnlineSlave(Label.get("remote"));
+        WorkflowJob p = j.createProject(WorkflowJob.class, "app");
+        p.setDefinition(new CpsFlowDefinition("node('remote') {\n"
+            + "  withKubePodEnv(keep: true) {\n"
+            + "    sh 'docker version && docker run --rm " + cluster.image + " echo hello-from-the-pod'\n"
+            + "  }\n"
+            + "}", true));
+
+        WorkflowRun first = j.buildAndAssertSuccess(p);
+        j.assertLogContains("tunnel open on the agent: DOCKER_HOST=tcp://127.0.0.1:", first);
+        j.assertLogContains("hello-from-the-pod", first);
+        WorkflowRun second = j.buildAndAssertSuccess(p);
+        j.assertLogContains("(reused)", second);
+        j.assertLogContains("hello-from-the-pod", second);
+        assertEquals(1, cluster.dockerHosts().size(), "one environment for the job's builds");
+
+        p.delete();
+        cluster.awaitNothingLeft("deleting the job deletes its kept environment");
+    }
+
+    @Test
+    void theFreestyleBuildEnvironmentGivesTheBuildDockerOnItsAgentAndDeletesTheEnvironmentAfterwards(JenkinsRule j)
+        throws Exception {
+        cluster.configure(j.jenkins);
+        DumbSlave agent = j.createOnlineSlave();
+        FreeStyleProject p = j.createFreeStyleProject("freestyle");
+        p.setAssignedNode(agent);
+        p.getBuildWrappersList().add(new KubePodEnvBuildWrapper());
+        p.getBuildersList().add(new Shell("docker run --rm " + cluster.image + " echo hello-from-freestyle"));
+
+        FreeStyleBuild b = j.buildAndAssertSuccess(p);
+
+        j.assertLogContains("tunnel open on the agent", b);
+        j.assertLogContains("hello-from-freestyle", b);
+        j.assertLogContains("deleted", b);
+        cluster.awaitNothingLeft("a job's environment that is not kept is deleted at the end of the build");
+    }
+
+    @Test
+    void aBuildAbortedWhileProvisioningLeavesNothingBehind(JenkinsRule j) throws Exception {
+        cluster.configure(j.jenkins);
+        // A claim of a storage class nobody provides stays Pending, and so does the pod: provisioning waits.
+        KubePodEnvConfiguration.get().getSettings().setStorageClass("nobody-provides-this");
+        KubePodEnvConfiguration.get().getSettings().setReadyTimeout("10m");
+        WorkflowJob p = j.createProject(WorkflowJob.class, "aborted");
+        p.setDefinition(new CpsFlowDefinition("node { withKubePodEnv { echo 'never' } }", true));
+        WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+        LocalCluster.await(() -> !cluster.dockerHosts().isEmpty(), "provisioning has applied the environment");
+
+        b.doStop();
+
+        j.assertBuildStatus(Result.ABORTED, j.waitForCompletion(b));
+        j.assertLogNotContains("never", b);
+        cluster.awaitNothingLeft("an aborted provisioning deletes what it applied");
+    }
+
+    @Test
+    void theAgentsSystemInformationCanBeReadWhileATunnelIsOpen(JenkinsRule j) throws Exception {
+        cluster.configure(j.jenkins);
+        DumbSlave agent = j.createOnlineSlave(Label.get("remote"));
+        WorkflowJob p = j.createProject(WorkflowJob.class, "info");
+        p.setDefinition(new CpsFlowDefinition("node('remote') { withKubePodEnv { semaphore 'inside' } }", true));
+        WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+        SemaphoreStep.waitForStart("inside/1", b);
+
+        Map<Object, Object> properties = RemotingDiagnostics.getSystemProperties(agent.getChannel());
+
+        assertFalse(properties.isEmpty(), "the agent's system properties, as its System Information page shows them");
+        SemaphoreStep.success("inside/1", null);
+        j.assertBuildStatusSuccess(j.waitForCompletion(b));
+        cluster.awaitNothingLeft("the environment is deleted at the end of the block");
+    }
+
+    @Test
+    void anAgentLostDuringTheBlockStillLetsTheReleaseDeleteTheEnvironment(JenkinsRule j) throws Exception {
+        cluster.configure(j.jenkins);
+        DumbSlave agent = j.createOnlineSlave(Label.get("lost"));
+        WorkflowJob p = j.createProject(WorkflowJob.class, "lost");
+        p.setDefinition(new CpsFlowDefinition("node('lost') { withKubePodEnv { semaphore 'inside' } }", true));
+        WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+        SemaphoreStep.waitForStart("inside/1", b);
+
+        j.jenkins.removeNode(agent);
+        SemaphoreStep.success("inside/1", null);
+        j.waitForCompletion(b);
+
+        cluster.awaitNothingLeft("the release runs without the agent");
+        j.assertLogContains("deleted", b);
+    }
+}

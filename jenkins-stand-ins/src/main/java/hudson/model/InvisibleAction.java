@@ -1,0 +1,6 @@
+package hudson.model;
+
+public abstract class InvisibleAction implements Action {
+    protected InvisibleAction() {
+    }
+}

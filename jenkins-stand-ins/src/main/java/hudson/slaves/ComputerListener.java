@@ -1,0 +1,13 @@
+package hudson.slaves;
+
+import hudson.ExtensionPoint;
+import hudson.model.Computer;
+import hudson.model.TaskListener;
+import java.io.IOException;
+
+/** Reduced: the real class has the other connection events too. */
+public abstract class ComputerListener implements ExtensionPoint {
+    public void onOnline(Computer c, TaskListener listener) throws IOException, InterruptedException {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
+}
