@@ -2,6 +2,7 @@ package io.kubepodenv.engine;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubepodenv.engine.cluster.EnvironmentApplier;
+import io.kubepodenv.engine.cluster.Cleanup;
 import io.kubepodenv.engine.cluster.EnvironmentDeleter;
 import io.kubepodenv.engine.cluster.EnvironmentLookup;
 import io.kubepodenv.engine.cluster.ReadinessWaiter;
@@ -232,7 +233,7 @@ public final class KubePodEnv implements AutoCloseable {
         }
         try {
             listener.progress("deleting the failed environment " + id);
-            deleteInstance(id, kinds, listener);
+            Cleanup.despiteInterrupt(() -> deleteInstance(id, kinds, listener));
         } catch (RuntimeException cleanup) {
             failure.addSuppressed(cleanup);
             listener.warning("could not delete the failed environment " + id + ": " + cleanup.getMessage());

@@ -103,10 +103,12 @@ public final class EnvironmentLock implements AutoCloseable {
         public void close() {
             renewal.cancel(false);
             try {
-                Lease current = client.leases().inNamespace(namespace).withName(name).get();
-                if (current != null && holder.equals(current.getSpec().getHolderIdentity())) {
-                    client.leases().inNamespace(namespace).withName(name).delete();
-                }
+                io.kubepodenv.engine.cluster.Cleanup.despiteInterrupt(() -> {
+                    Lease current = client.leases().inNamespace(namespace).withName(name).get();
+                    if (current != null && holder.equals(current.getSpec().getHolderIdentity())) {
+                        client.leases().inNamespace(namespace).withName(name).delete();
+                    }
+                });
             } catch (KubernetesClientException e) {
                 // An unreleased lease expires by itself after the lease duration.
             }

@@ -220,6 +220,37 @@ class KubePodEnvUpTest {
     }
 
     @Test
+    void anUpInterruptedWhileWaitingDeletesWhatItAppliedAndReleasesItsLock() throws Exception {
+        cluster().controller().behaviour(PodBehaviour.neverReady());
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean stillInterrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread build = new Thread(() -> {
+            try {
+                up(cluster().options().readyTimeout(Duration.ofMinutes(1)).build());
+            } catch (RuntimeException e) {
+                failure.set(e);
+                stillInterrupted.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        build.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (cluster().managedObjectNames().stream().noneMatch(n -> n.startsWith("Pod/"))
+            && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(cluster().managedObjectNames()).as("applied and waiting").anyMatch(n -> n.startsWith("Pod/"));
+
+        build.interrupt(); // an aborted build, a stopped command
+        build.join(Duration.ofSeconds(30).toMillis());
+
+        assertThat(build.isAlive()).isFalse();
+        assertThat(failure.get()).isInstanceOf(EnvironmentFailedException.class).hasMessageContaining("interrupted");
+        assertThat(stillInterrupted.get()).as("the interrupt is kept for the caller").isTrue();
+        assertThat(cluster().awaitNoManagedObjects(SETTLE)).isEmpty();
+        assertThat(cluster().allObjectNames()).noneMatch(n -> n.startsWith("Lease/"));
+    }
+
+    @Test
     void keepOnFailureKeepsTheEnvironmentThatDidNotBecomeReady() {
         cluster().controller().behaviour(PodBehaviour.neverReady());
         assertThatThrownBy(() -> up(cluster().options().keepOnFailure(true).build()))

@@ -12,6 +12,7 @@ import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.KubePodEnvException;
 import io.kubepodenv.engine.ReadyEnvironment;
+import io.kubepodenv.engine.cluster.Cleanup;
 import io.kubepodenv.engine.cluster.ClusterErrors;
 import io.kubepodenv.engine.config.BodyEnvironment;
 import io.kubepodenv.engine.config.BuildIdentity;
@@ -315,7 +316,7 @@ final class EnvironmentLease {
 
     private static void deleteQuietly(KubePodEnv engine, EnvironmentKey key, BuildLog log) {
         try {
-            engine.down(key, false, log);
+            Cleanup.despiteInterrupt(() -> engine.down(key, false, log));
         } catch (RuntimeException e) {
             log.warning("could not delete the environment after the failure: " + e.getMessage());
         }
