@@ -37,7 +37,7 @@ import hudson.model.InvisibleAction;
 import hudson.security.ACL;
 import hudson.security.ACLContext;
 import hudson.slaves.ComputerListener;
-import jenkins.util.Timer;
+import hudson.remoting.Channel;
 import java.io.Serializable;
 import java.net.InetAddress;
 import jenkins.model.Jenkins;
@@ -243,33 +243,29 @@ final class EnvironmentLease {
         }
     }
 
-    /** An agent connected: the running blocks that had tunnels on it get them back, in the background. */
+    /**
+     * An agent is connecting: the running blocks that had tunnels on it get them back before the agent is online, so
+     * that no step of a resumed block runs before its {@code DOCKER_HOST} works again. Bounded by the tunnel's own
+     * ping timeout per tunnel; a failure is logged, never blocks the agent.
+     */
     @Extension
     public static final class AgentConnected extends ComputerListener {
         @Override
-        public void onOnline(Computer computer, TaskListener listener) {
-            Timer.get().submit(() -> {
-                FilePath root = computer.getNode() == null ? null : computer.getNode().getRootPath();
-                if (root == null) {
-                    return;
-                }
-                try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
-                    for (Run<?, ?> run : JobKeys.runningBuilds()) {
-                        OpenTunnels open = run.getAction(OpenTunnels.class);
-                        for (Lease lease : open == null ? List.<Lease>of() : open.on(computer)) {
-                            try {
-                                reopen(run, root, listener, lease);
-                            } catch (IOException | RuntimeException e) {
-                                EnvironmentCleanup.LOGGER.log(Level.WARNING, "kube-pod-env: " + run.getFullDisplayName()
-                                    + ": could not open the tunnel again on " + computer.getName(), e);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                                return;
-                            }
+        public void preOnline(Computer computer, Channel channel, FilePath root, TaskListener listener)
+            throws InterruptedException {
+            try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
+                for (Run<?, ?> run : JobKeys.runningBuilds()) {
+                    OpenTunnels open = run.getAction(OpenTunnels.class);
+                    for (Lease lease : open == null ? List.<Lease>of() : open.on(computer)) {
+                        try {
+                            reopen(run, root, listener, lease);
+                        } catch (IOException | RuntimeException e) {
+                            EnvironmentCleanup.LOGGER.log(Level.WARNING, "kube-pod-env: " + run.getFullDisplayName()
+                                + ": could not open the tunnel again on " + computer.getName(), e);
                         }
                     }
                 }
-            });
+            }
         }
     }
 
