@@ -4,7 +4,7 @@ import hudson.model.Item;
 
 /** Reduced: the real class is a Describable extension point with the whole retrieval API. */
 public abstract class SCMSource {
-    public final String getId() {
+    public final synchronized String getId() {
         throw new UnsupportedOperationException("compile-only stand-in");
     }
 
