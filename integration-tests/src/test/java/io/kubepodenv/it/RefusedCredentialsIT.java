@@ -11,12 +11,19 @@ import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.KubePodEnvException;
 import io.kubepodenv.engine.config.ClusterConnection;
 import io.kubepodenv.engine.config.ClusterCredentials;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A credential the real API server refuses fails every operation within seconds, naming the 401, and is never
- * retried: the API server sends such an answer after a GOAWAY on HTTP/2, which the client must not take for a passing
+ * A credential the real API server refuses fails every operation within seconds, saying so (a 401, or a 403 for the
+ * anonymous user when it does not recognise a client certificate at all), and is never retried: the API server sends such an answer after a GOAWAY on HTTP/2, which the client must not take for a passing
  * network fault.
  */
 class RefusedCredentialsIT {
@@ -51,15 +58,46 @@ class RefusedCredentialsIT {
         }
     }
 
+    @Test
+    void aClientCertificateFromAnotherCaFailsUpWithinSecondsSayingTheClusterDidNotRecogniseIt(@TempDir Path dir) throws Exception {
+        ControlPlane cluster = ControlPlane.require();
+        // A certificate for a cluster administrator, signed by a CA this cluster does not trust.
+        openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=another-ca", "-days", "1");
+        openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+            "client.key", "-out", "client.csr", "-subj", "/O=system:masters/CN=intruder");
+        openssl(dir, "x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "client.crt", "-days", "1");
+        ClusterCredentials foreign = new ClusterCredentials.ClientCertificate(
+            Files.readString(dir.resolve("client.crt")), Files.readString(dir.resolve("client.key")), "EC");
+        try (KubernetesClient admin = cluster.adminClient();
+            TestNamespace ns = TestNamespace.create(admin, "foreign-cert")) {
+            assertRefusedPromptly(cluster, foreign, ns.name(), "did not recognise the credentials");
+        }
+    }
+
+    private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("openssl " + String.join(" ", args) + ": " + out).isZero();
+    }
+
     private static void assertRefusedPromptly(ControlPlane cluster, String token, String namespace) {
+        assertRefusedPromptly(cluster, new ClusterCredentials.Token(token), namespace, "HTTP 401");
+    }
+
+    private static void assertRefusedPromptly(ControlPlane cluster, ClusterCredentials credentials, String namespace,
+        String saying) {
         ClusterConnection connection = new ClusterConnection(cluster.server(), cluster.caCertificatePem(),
-            new ClusterCredentials.Token(token), namespace);
+            credentials, namespace);
         long started = System.nanoTime();
         try (KubernetesClient client = connection.newClient();
             KubePodEnv engine = new KubePodEnv(client, cluster.options(namespace).build())) {
             assertThatThrownBy(() -> engine.up(EnvironmentKey.of("it refused"), new RecordingListener("refused up")))
                 .isInstanceOf(KubePodEnvException.class)
-                .hasMessageContaining("HTTP 401")
+                .hasMessageContaining(saying)
                 .hasMessageNotContaining("GOAWAY");
         }
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(PROMPT);

@@ -22,11 +22,19 @@ public final class ClusterErrors {
     /** Whether {@code error} (or a cause of it) is the cluster refusing the credentials themselves (HTTP 401). */
     public static boolean refusedCredentials(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof KubernetesClientException k && k.getCode() == 401) {
+            if (t instanceof KubernetesClientException k && (k.getCode() == 401 || treatedAsAnonymous(k))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * A 403 for the anonymous user: the API server did not recognise the credentials at all (a client certificate
+     * signed by a CA it does not trust, an expired one) and, with anonymous requests allowed, answered as for nobody.
+     */
+    private static boolean treatedAsAnonymous(KubernetesClientException k) {
+        return k.getCode() == 403 && serverMessage(k).contains("User \"system:anonymous\"");
     }
 
     /** One line saying what the cluster answered. */
@@ -35,8 +43,12 @@ public final class ClusterErrors {
             String server = serverMessage(k);
             return switch (k.getCode()) {
                 case 401 -> "the cluster refused the credentials (HTTP 401): they are missing, wrong or expired";
-                case 403 -> "forbidden (HTTP 403): " + server + ". The credentials lack a permission in namespace '"
-                    + namespace + "'; compare them with the Role in docs/rbac.md";
+                case 403 -> treatedAsAnonymous(k)
+                    ? "the cluster did not recognise the credentials and answered as for an anonymous user (HTTP 403): "
+                        + server + ". The token or client certificate is not one this cluster accepts (a certificate "
+                        + "signed by another CA, or expired)"
+                    : "forbidden (HTTP 403): " + server + ". The credentials lack a permission in namespace '"
+                        + namespace + "'; compare them with the Role in docs/rbac.md";
                 case 404 -> "not found (HTTP 404): " + server
                     + (server.contains("namespaces") ? "" : "; does namespace '" + namespace + "' exist?");
                 case 409 -> "conflict (HTTP 409): " + server;
