@@ -205,41 +205,56 @@ final class EnvironmentLease {
 
     /**
      * The tunnels of a build's running blocks and the computers they run on, kept with the build (in build.xml), so
-     * that an agent that connects again gets them back ({@link AgentConnected}).
+     * that an agent that connects again gets them back ({@link AgentConnected}). Failing to save it only loses that.
      */
     public static final class OpenTunnels extends InvisibleAction {
-        private final Map<String, Lease> byComputer = new ConcurrentHashMap<>();
+        /** Tunnel id to the computer it runs on and its lease. */
+        private final Map<String, OnComputer> open = new ConcurrentHashMap<>();
 
-        static synchronized void remember(Run<?, ?> run, FilePath workspace, Lease lease) throws IOException {
+        /** A plain class rather than a record, for the build's XML. */
+        private static final class OnComputer {
+            private final String computer;
+            private final Lease lease;
+
+            OnComputer(String computer, Lease lease) {
+                this.computer = computer;
+                this.lease = lease;
+            }
+        }
+
+        static synchronized void remember(Run<?, ?> run, FilePath workspace, Lease lease) {
             Computer computer = workspace.toComputer();
             if (computer == null) {
                 return;
             }
-            OpenTunnels open = run.getAction(OpenTunnels.class);
-            if (open == null) {
-                open = new OpenTunnels();
-                run.addAction(open);
+            OpenTunnels tunnels = run.getAction(OpenTunnels.class);
+            if (tunnels == null) {
+                tunnels = new OpenTunnels();
+                run.addAction(tunnels);
             }
-            open.byComputer.put(computer.getName() + "/" + lease.tunnel.id, lease);
-            run.save();
+            tunnels.open.put(lease.tunnel.id, new OnComputer(computer.getName(), lease));
+            save(run);
         }
 
-        static synchronized void forget(Run<?, ?> run, Lease lease) throws IOException {
-            OpenTunnels open = run.getAction(OpenTunnels.class);
-            if (open != null && lease.tunnel != null
-                && open.byComputer.keySet().removeIf(k -> k.endsWith("/" + lease.tunnel.id))) {
-                run.save();
+        static synchronized void forget(Run<?, ?> run, Lease lease) {
+            OpenTunnels tunnels = run.getAction(OpenTunnels.class);
+            if (tunnels != null && lease.tunnel != null && tunnels.open.remove(lease.tunnel.id) != null) {
+                save(run);
             }
         }
 
         List<Lease> on(Computer computer) {
-            List<Lease> leases = new ArrayList<>();
-            byComputer.forEach((k, lease) -> {
-                if (k.equals(computer.getName() + "/" + lease.tunnel.id)) {
-                    leases.add(lease);
-                }
-            });
-            return leases;
+            return open.values().stream().filter(o -> o.computer.equals(computer.getName())).map(o -> o.lease)
+                .toList();
+        }
+
+        private static void save(Run<?, ?> run) {
+            try {
+                run.save();
+            } catch (IOException e) {
+                EnvironmentCleanup.LOGGER.log(Level.WARNING, "kube-pod-env: " + run.getFullDisplayName() + ": could "
+                    + "not record the open tunnels; after a controller restart they are not opened again", e);
+            }
         }
     }
 

@@ -96,16 +96,22 @@ public class KubePodEnvConfiguration extends GlobalConfiguration {
      */
     @Override
     public boolean configure(StaplerRequest2 req, JSONObject json) throws FormException {
-        JSONObject form = json.optJSONObject("settings");
-        settings = form == null ? null
-            : Jenkins.get().getDescriptorByType(KubePodEnvSettings.DescriptorImpl.class).newInstance(req, form);
         String minutes = json.optString("reconcileMinutes", "").strip();
+        int newMinutes;
         try {
-            reconcileMinutes = minutes.isEmpty() ? 0 : Math.max(0, Integer.parseInt(minutes));
+            newMinutes = minutes.isEmpty() ? 0 : Math.max(0, Integer.parseInt(minutes));
         } catch (NumberFormatException e) {
             throw new FormException("reconcile every: '" + minutes + "' is not a number of minutes", "reconcileMinutes");
         }
-        setMaxAge(json.optString("maxAge", null));
+        JSONObject form = json.optJSONObject("settings");
+        KubePodEnvSettings newSettings = form == null ? null
+            : Jenkins.get().getDescriptorByType(KubePodEnvSettings.DescriptorImpl.class).newInstance(req, form);
+        String age = json.optString("maxAge", "");
+        // Everything is checked before anything changes: a bad field leaves the saved configuration as it was.
+        settings = newSettings;
+        reconcileMinutes = newMinutes;
+        maxAge = age.isBlank() ? null : age.strip();
+        save();
         return true;
     }
 
