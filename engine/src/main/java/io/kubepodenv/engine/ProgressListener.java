@@ -16,4 +16,20 @@ public interface ProgressListener {
     default void warning(String message) {
         progress("warning: " + message);
     }
+
+    /** This listener with {@code masker}'s secrets masked in every line. */
+    default ProgressListener masking(io.kubepodenv.engine.config.SecretMasker masker) {
+        ProgressListener out = this;
+        return new ProgressListener() {
+            @Override
+            public void progress(String message) {
+                out.progress(masker.mask(message));
+            }
+
+            @Override
+            public void warning(String message) {
+                out.warning(masker.mask(message));
+            }
+        };
+    }
 }

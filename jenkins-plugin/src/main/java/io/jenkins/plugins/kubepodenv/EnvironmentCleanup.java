@@ -3,16 +3,22 @@ package io.jenkins.plugins.kubepodenv;
 import com.cloudbees.hudson.plugins.folder.AbstractFolder;
 import hudson.Extension;
 import hudson.ExtensionList;
+import hudson.XmlFile;
+import hudson.model.AsyncPeriodicWork;
 import hudson.model.Item;
 import hudson.model.ItemGroup;
 import hudson.model.Job;
 import hudson.model.Run;
+import hudson.model.Saveable;
+import hudson.model.TaskListener;
+import hudson.model.listeners.ItemListener;
+import hudson.model.listeners.RunListener;
+import hudson.model.listeners.SaveableListener;
 import hudson.security.ACL;
 import hudson.security.ACLContext;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubepodenv.engine.EnvironmentKey;
-import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.KubePodEnvException;
+import io.kubepodenv.engine.Options;
 import io.kubepodenv.engine.ProgressListener;
 import io.kubepodenv.engine.config.BuildIdentity;
 import io.kubepodenv.engine.config.ClusterConnection;
@@ -20,14 +26,13 @@ import io.kubepodenv.engine.config.ResolvedSettings;
 import io.kubepodenv.engine.config.SecretMasker;
 import io.kubepodenv.engine.config.SettingsLayer;
 import io.kubepodenv.engine.config.SettingsResolver;
-import io.kubepodenv.engine.lifecycle.DeferredDeletions;
 import io.kubepodenv.engine.lifecycle.DeletionQueue;
-import io.kubepodenv.engine.lifecycle.GarbageCollector;
 import io.kubepodenv.engine.lifecycle.ReconcilePolicy;
+import io.kubepodenv.engine.lifecycle.Reconciler;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,29 +40,38 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jenkins.model.Jenkins;
 
 /**
  * Deletes environments whose jobs went away: on events (a branch became dead, an item was deleted, a build ended with
- * a deletion waiting for it) and periodically ({@link EnvironmentReconciler}). Everything runs on a small bounded
- * queue of its own, off the listener threads, as SYSTEM with administrator-configured credentials, each task with a
- * time limit; outcomes go to the system log (logger {@code io.jenkins.plugins.kubepodenv}).
- *
- * <p>Decisions are the engine's ({@link ReconcilePolicy}): an environment is deleted when no live job produces its
- * key (or it is older than the configured maximum age), and never while a build that may use it runs; such a
- * deletion is deferred and runs when that build ends.
+ * a deletion waiting for it) and periodically ({@link Periodic}). The decisions and deletions are the engine's
+ * ({@link Reconciler}); this class turns Jenkins' items into places, live keys and busy keys. Events only hand work to
+ * a small bounded queue, whose tasks run as SYSTEM, each with a time limit; outcomes go to the system log (logger
+ * {@code io.jenkins.plugins.kubepodenv}).
  */
 @Extension
 public final class EnvironmentCleanup {
     static final Logger LOGGER = Logger.getLogger(EnvironmentCleanup.class.getName());
     /** Bound of one cleanup task (a scoped reconciliation, a deletion): lock wait and deletion included. */
     private static final Duration TASK_TIMEOUT = Duration.ofMinutes(15);
+    private static final ProgressListener SYSTEM_LOG = new ProgressListener() {
+        @Override
+        public void progress(String message) {
+            LOGGER.info(() -> "kube-pod-env: " + message);
+        }
+
+        @Override
+        public void warning(String message) {
+            LOGGER.warning(() -> "kube-pod-env: " + message);
+        }
+    };
 
     private final DeletionQueue queue = new DeletionQueue("kube-pod-env cleanup", 2, 200, TASK_TIMEOUT,
         EnvironmentCleanup::report);
-    private final DeferredDeletions<Deletion> deferred = new DeferredDeletions<>();
+    private final Reconciler<Target> reconciler = new Reconciler<>(Clock.systemUTC());
     /** Dead branch jobs already handled, so that saving a dead job again does not reconcile again. */
     private final Set<String> handledDead = ConcurrentHashMap.newKeySet();
 
@@ -66,31 +80,29 @@ public final class EnvironmentCleanup {
     }
 
     /**
-     * Where environments live and how to reach them in the background.
+     * Where environments live and how to reach them in the background: as SYSTEM, with the credentials the
+     * administrator configured where the settings come from.
      *
      * @param settings the merged configuration levels (cluster, namespace, options with this controller's owner)
      * @param context where the credentials are looked up (the folder that configures them, or Jenkins)
      */
-    record Target(ResolvedSettings settings, ItemGroup<?> context) {
-        String namespace() {
-            return settings.options().namespace();
+    record Target(ResolvedSettings settings, ItemGroup<?> context) implements Reconciler.Place {
+        @Override
+        public Options options() {
+            return settings.options();
         }
 
-        String describe() {
-            return "namespace " + namespace() + " (cluster of the " + settings.clusterOrigin() + ")";
+        @Override
+        public String describe() {
+            return "namespace " + options().namespace() + " (cluster of the " + settings.clusterOrigin() + ")";
         }
 
-        Object identity() {
-            return List.of(settings.cluster(), namespace());
+        @Override
+        public ClusterConnection connect() throws IOException {
+            try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
+                return ClusterAccess.forConfiguration(settings.cluster(), context, options().namespace(), ACL.SYSTEM2);
+            }
         }
-    }
-
-    /**
-     * A deletion waiting for builds to end.
-     *
-     * @param onlyIfDead re-check when it runs that no live job produces the key (a pull request may be reopened)
-     */
-    record Deletion(Target target, boolean onlyIfDead) {
     }
 
     static String owner() {
@@ -110,10 +122,7 @@ public final class EnvironmentCleanup {
         if (item instanceof Job<?, ?> job) {
             return target(SettingsLevels.of(job), job.getParent());
         }
-        if (item instanceof ItemGroup<?> group) {
-            return target(SettingsLevels.of(group), group);
-        }
-        return Optional.empty();
+        return item instanceof ItemGroup<?> group ? target(SettingsLevels.of(group), group) : Optional.empty();
     }
 
     /**
@@ -122,64 +131,61 @@ public final class EnvironmentCleanup {
      */
     static List<Target> allTargets() {
         Map<Object, Target> targets = new LinkedHashMap<>();
-        target(SettingsLevels.of(Jenkins.get()), Jenkins.get()).ifPresent(t -> targets.putIfAbsent(t.identity(), t));
+        target(SettingsLevels.of(Jenkins.get()), Jenkins.get()).ifPresent(t -> targets.putIfAbsent(identity(t), t));
         for (Item item : Jenkins.get().allItems(Item.class)) {
-            KubePodEnvSettings own = null;
-            if (item instanceof AbstractFolder<?> folder) {
-                KubePodEnvFolderProperty p = folder.getProperties().get(KubePodEnvFolderProperty.class);
-                own = p == null ? null : p.getSettings();
-            } else if (item instanceof Job<?, ?> job) {
-                KubePodEnvJobProperty p = job.getProperty(KubePodEnvJobProperty.class);
-                own = p == null ? null : p.getSettings();
-            }
-            boolean configured = own != null;
-            if (configured) {
-                targetOf(item).ifPresent(t -> targets.putIfAbsent(t.identity(), t));
+            KubePodEnvSettings own = item instanceof AbstractFolder<?> folder
+                ? settingsOf(folder.getProperties().get(KubePodEnvFolderProperty.class))
+                : item instanceof Job<?, ?> job ? settingsOf(job.getProperty(KubePodEnvJobProperty.class)) : null;
+            if (own != null) {
+                targetOf(item).ifPresent(t -> targets.putIfAbsent(identity(t), t));
             }
         }
-        return new ArrayList<>(targets.values());
+        return List.copyOf(targets.values());
     }
 
-    // ---- events -------------------------------------------------------------------------------------------------
+    private static KubePodEnvSettings settingsOf(KubePodEnvFolderProperty p) {
+        return p == null ? null : p.getSettings();
+    }
+
+    private static KubePodEnvSettings settingsOf(KubePodEnvJobProperty p) {
+        return p == null ? null : p.getSettings();
+    }
+
+    private static Object identity(Target t) {
+        return List.of(t.settings().cluster(), t.options().namespace());
+    }
+
+    // ---- events: each only queues work -------------------------------------------------------------------------
 
     /** An item (job, folder, multibranch project) was deleted: reconcile the keys under it, soon. */
     void itemDeleted(Item item) {
         String name = item.getFullName();
         handledDead.removeIf(n -> n.equals(name) || n.startsWith(name + "/"));
-        Optional<Target> target = targetOf(item);
-        if (target.isEmpty()) {
-            return;
-        }
-        queue.submit("reconcile " + name, () -> reconcile(BuildIdentity.keysUnder(name), List.of(target.get()), item,
-            "'" + name + "' was deleted"));
+        targetOf(item).ifPresent(t -> submit("reconcile " + name, () -> reconciler.reconcile(List.of(t),
+            policy(BuildIdentity.keysUnder(name), item), JobKeys::isBusy, "'" + name + "' was deleted", SYSTEM_LOG)));
     }
 
     /** A job was saved: if branch-api just marked its branch dead, reconcile its multibranch project, soon. */
     void jobSaved(Job<?, ?> job) {
         String name = job.getFullName();
         if (!JobKeys.isDead(job)) {
-            if (handledDead.remove(name)) {
-                LOGGER.fine(() -> "kube-pod-env: branch job " + name + " is alive again");
-            }
+            handledDead.remove(name);
             return;
         }
         if (!handledDead.add(name)) {
             return;
         }
-        ItemGroup<?> project = job.getParent();
-        Optional<Target> target = targetOf(job);
-        if (target.isEmpty()) {
-            return;
-        }
-        String projectName = project.getFullName();
-        queue.submit("reconcile " + projectName, () -> reconcile(BuildIdentity.keysUnder(projectName),
-            List.of(target.get()), null, "branch job '" + name + "' became dead"));
+        String project = job.getParent().getFullName();
+        targetOf(job).ifPresent(t -> submit("reconcile " + project, () -> reconciler.reconcile(List.of(t),
+            policy(BuildIdentity.keysUnder(project), null), JobKeys::isBusy, "branch job '" + name
+                + "' became dead", SYSTEM_LOG)));
     }
 
     /** A build ended: run the deferred deletions no build needs any more. */
-    void buildEnded(Run<?, ?> run) {
-        if (!deferred.isEmpty()) {
-            queue.submit("deferred deletions", this::runDeferred);
+    void buildEnded() {
+        if (reconciler.hasDeferred()) {
+            submit("deferred deletions", () -> reconciler.runDeferred(JobKeys::isBusy,
+                () -> JobKeys.snapshot(null).liveKeys(), SYSTEM_LOG));
         }
     }
 
@@ -190,113 +196,40 @@ public final class EnvironmentCleanup {
      * @return true when deferred (the caller does not delete)
      */
     boolean deferIfOthersRun(Run<?, ?> run, EnvironmentKey key, ResolvedSettings settings) {
-        Target target = new Target(settings, run.getParent().getParent());
         try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
-            return deferred.deferIfBusy(key, new Deletion(target, false), "the block of " + run.getFullDisplayName()
-                + " ended (not kept)", k -> JobKeys.isBusyExcept(k, run));
+            return reconciler.deferIfBusy(key, new Target(settings, run.getParent().getParent()), "the block of "
+                + run.getFullDisplayName() + " ended (not kept)", k -> JobKeys.isBusyExcept(k, run));
         }
     }
 
     boolean isDeferred(EnvironmentKey key) {
-        return deferred.isPending(key);
+        return reconciler.isDeferred(key);
     }
 
-    // ---- work (on the queue's threads, or the periodic work's) ---------------------------------------------------
-
-    /** The periodic reconciliation of every configured target; runs on the caller's (background) thread. */
+    /** The periodic reconciliation of every configured target, on the calling (background) thread. */
     String reconcileAll(ProgressListener log) {
-        List<Target> targets;
         try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
-            targets = allTargets();
+            List<Target> targets = allTargets();
+            return targets.isEmpty() ? "no cluster is configured" : reconciler.reconcile(targets,
+                policy(ReconcilePolicy.everything(), null), JobKeys::isBusy, "periodic reconciliation", log);
         }
-        if (targets.isEmpty()) {
-            return "no cluster is configured";
-        }
-        return reconcile(ReconcilePolicy.everything(), targets, null, "periodic reconciliation", log);
     }
 
-    private String reconcile(Predicate<EnvironmentKey> scope, List<Target> targets, Item excluded, String why) {
-        return reconcile(scope, targets, excluded, why, new SystemLog(SecretMasker.none()));
+    /** What Jenkins' jobs say at the moment it is asked; {@code excluded}: an item being deleted, or null. */
+    private static Supplier<ReconcilePolicy> policy(Predicate<EnvironmentKey> scope, Item excluded) {
+        return () -> {
+            JobKeys.Snapshot jobs = JobKeys.snapshot(excluded);
+            return new ReconcilePolicy(owner(), jobs.liveKeys(), jobs::busy, scope,
+                KubePodEnvConfiguration.get().maxAgeDuration());
+        };
     }
 
-    private String reconcile(Predicate<EnvironmentKey> scope, List<Target> targets, Item excluded, String why,
-        ProgressListener log) {
-        List<String> summary = new ArrayList<>();
-        Optional<Duration> maxAge = KubePodEnvConfiguration.get().maxAgeDuration();
-        for (Target target : targets) {
+    private void submit(String name, Supplier<String> task) {
+        queue.submit(name, () -> {
             try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
-                ClusterConnection connection = ClusterAccess.forConfiguration(target.settings().cluster(),
-                    target.context(), target.namespace(), ACL.SYSTEM2);
-                ProgressListener masked = masked(log, connection.masker());
-                try (KubernetesClient client = connection.newClient()) {
-                    GarbageCollector.Reconciliation result = new GarbageCollector(client, target.namespace(),
-                        Clock.systemUTC()).reconcile(() -> {
-                            JobKeys.Snapshot jobs = JobKeys.snapshot(excluded);
-                            return new ReconcilePolicy(owner(), jobs.liveKeys(), jobs::busy, scope, maxAge);
-                        }, false, false, target.settings().options().deleteTimeout(), masked);
-                    int deferredHere = 0;
-                    for (ReconcilePolicy.Decision d : result.with(ReconcilePolicy.Action.DEFER)) {
-                        EnvironmentKey key = d.environment().key();
-                        if (deferred.deferIfBusy(key, new Deletion(target, true), d.reason(), JobKeys::isBusy)) {
-                            deferredHere++;
-                        } else {
-                            // The build ended between the decision and now.
-                            try (KubePodEnv engine = new KubePodEnv(client, target.settings().options())) {
-                                engine.down(key, false, masked);
-                            }
-                        }
-                    }
-                    summary.add(target.describe() + ": " + result.examined() + " environments, "
-                        + result.with(ReconcilePolicy.Action.DELETE).size() + " deleted, " + deferredHere
-                        + " deferred until their builds end");
-                } catch (RuntimeException e) {
-                    String message = connection.masker().describe(e);
-                    log.warning(why + ": " + target.describe() + ": " + message);
-                    summary.add(target.describe() + ": failed: " + message);
-                }
-            } catch (IOException | RuntimeException e) {
-                log.warning(why + ": " + target.describe() + ": cannot connect: " + e.getMessage());
-                summary.add(target.describe() + ": cannot connect: " + e.getMessage());
+                return task.get();
             }
-        }
-        return why + ": " + String.join("; ", summary);
-    }
-
-    private String runDeferred() {
-        List<DeferredDeletions.Pending<Deletion>> ready;
-        JobKeys.Snapshot jobs;
-        try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
-            ready = deferred.takeIdle(JobKeys::isBusy);
-            jobs = ready.stream().anyMatch(p -> p.target().onlyIfDead()) ? JobKeys.snapshot(null) : null;
-        }
-        List<String> done = new ArrayList<>();
-        for (DeferredDeletions.Pending<Deletion> p : ready) {
-            if (p.target().onlyIfDead() && jobs.liveKeys().contains(p.key())) {
-                done.add("'" + p.key() + "' kept: a job of it is alive again");
-                continue;
-            }
-            done.add(delete(p.key(), p.target().target(), "deferred: " + p.reason()));
-        }
-        return done.isEmpty() ? "nothing to delete yet" : String.join("; ", done);
-    }
-
-    private String delete(EnvironmentKey key, Target target, String why) {
-        try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
-            ClusterConnection connection = ClusterAccess.forConfiguration(target.settings().cluster(),
-                target.context(), target.namespace(), ACL.SYSTEM2);
-            ProgressListener log = new SystemLog(connection.masker());
-            try (KubernetesClient client = connection.newClient();
-                KubePodEnv engine = new KubePodEnv(client, target.settings().options())) {
-                int deleted = engine.down(key, false, log).deleted().size();
-                return "'" + key + "' in " + target.describe() + ": " + deleted + " objects deleted (" + why + ")";
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("'" + key + "' in " + target.describe() + ": "
-                    + connection.masker().describe(e));
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("'" + key + "' in " + target.describe() + ": cannot connect: "
-                + e.getMessage());
-        }
+        });
     }
 
     private static void report(DeletionQueue.Outcome outcome) {
@@ -305,36 +238,74 @@ public final class EnvironmentCleanup {
             + outcome.detail());
     }
 
-    private static ProgressListener masked(ProgressListener log, SecretMasker masker) {
-        return new ProgressListener() {
-            @Override
-            public void progress(String message) {
-                log.progress(masker.mask(message));
-            }
-
-            @Override
-            public void warning(String message) {
-                log.warning(masker.mask(message));
-            }
-        };
+    /** A listener must never break the operation that fired it. */
+    private static void guarded(String what, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            LOGGER.log(Level.WARNING, "kube-pod-env: could not schedule the cleanup after the " + what, e);
+        }
     }
 
-    /** Engine progress to the system log. */
-    static final class SystemLog implements ProgressListener {
-        private final SecretMasker masker;
+    /** A job, folder or multibranch project was deleted (by hand, or by the orphaned-item strategy). */
+    @Extension
+    public static final class Deleted extends ItemListener {
+        @Override
+        public void onDeleted(Item item) {
+            if (item instanceof Job<?, ?> || item instanceof ItemGroup<?>) {
+                guarded("deletion of " + item.getFullName(), () -> get().itemDeleted(item));
+            }
+        }
+    }
 
-        SystemLog(SecretMasker masker) {
-            this.masker = masker;
+    /** branch-api saves a branch job when it marks its branch dead (pull request closed or merged, branch gone). */
+    @Extension
+    public static final class BranchDied extends SaveableListener {
+        @Override
+        public void onChange(Saveable o, XmlFile file) {
+            if (o instanceof Job<?, ?> job) {
+                guarded("save of " + job.getFullName(), () -> get().jobSaved(job));
+            }
+        }
+    }
+
+    /** A build ended: a deletion deferred for it may run now. */
+    @Extension
+    public static final class BuildEnded extends RunListener<Run<?, ?>> {
+        @Override
+        public void onFinalized(Run<?, ?> run) {
+            guarded("end of " + run.getFullDisplayName(), () -> get().buildEnded());
+        }
+    }
+
+    /**
+     * The periodic reconciliation: catches everything the events missed (a webhook that never came, a job deleted
+     * while the controller was stopped). It wakes every minute and works when the configured period (default 15
+     * minutes) has passed since its last run, so a new period applies without a restart. Its log is the task log
+     * "kube-pod-env reconciler".
+     */
+    @Extension
+    public static final class Periodic extends AsyncPeriodicWork {
+        private volatile Instant lastRun = Instant.EPOCH;
+
+        public Periodic() {
+            super("kube-pod-env reconciler");
         }
 
         @Override
-        public void progress(String message) {
-            LOGGER.info(() -> "kube-pod-env: " + masker.mask(message));
+        public long getRecurrencePeriod() {
+            return MIN;
         }
 
         @Override
-        public void warning(String message) {
-            LOGGER.warning(() -> "kube-pod-env: " + masker.mask(message));
+        protected void execute(TaskListener listener) {
+            Instant now = Instant.now();
+            if (Duration.between(lastRun, now).compareTo(KubePodEnvConfiguration.get().reconcilePeriod()) >= 0) {
+                lastRun = now;
+                String outcome = get().reconcileAll(new BuildLog(listener, SecretMasker.none()));
+                listener.getLogger().println(outcome);
+                LOGGER.info(() -> "kube-pod-env " + outcome);
+            }
         }
     }
 }

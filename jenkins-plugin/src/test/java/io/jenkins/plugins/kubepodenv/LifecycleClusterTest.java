@@ -150,7 +150,7 @@ class LifecycleClusterTest {
             j.buildAndAssertSuccess(p);
             assertEquals(1, dockerHosts().size(), "kept after the block");
             // The reconciler leaves an environment whose job exists alone.
-            EnvironmentReconciler.reconcileNow(ProgressListener.NONE);
+            EnvironmentCleanup.get().reconcileAll(ProgressListener.NONE);
             assertEquals(1, dockerHosts().size());
             jobDir[0] = p.getRootDir();
         });
@@ -159,7 +159,7 @@ class LifecycleClusterTest {
         sessions.then(j -> {
             assertEquals(null, j.jenkins.getItemByFullName("kept"));
             assertEquals(1, dockerHosts().size(), "still there: nothing saw the job go");
-            String outcome = EnvironmentReconciler.reconcileNow(ProgressListener.NONE);
+            String outcome = EnvironmentCleanup.get().reconcileAll(ProgressListener.NONE);
             assertTrue(outcome.contains("1 deleted"), outcome);
             await(() -> dockerHosts().isEmpty(), "the orphan is deleted by the reconciler");
         });
