@@ -2,13 +2,14 @@ package io.jenkins.plugins.kubepodenv;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubepodenv.engine.config.ClusterConnection;
+import io.kubepodenv.engine.tunnel.DetachedTunnels;
 import io.kubepodenv.engine.tunnel.DockerTunnel;
 import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
 import io.kubepodenv.engine.tunnel.TunnelOptions;
 import java.io.IOException;
 import java.io.Serializable;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.concurrent.TimeoutException;
 import jenkins.security.MasterToSlaveCallable;
 
 /**
@@ -16,17 +17,14 @@ import jenkins.security.MasterToSlaveCallable;
  * agent's own loopback and no byte of Docker traffic crosses the controller. Opened and closed by callables sent over
  * the agent's channel; each tunnel opens its own client from the {@link ClusterConnection} it was given.
  *
- * <p>Each open tunnel is owned by a daemon thread named after its id, which closes it when interrupted (the build's
- * {@link Close}) or after {@link #MAX_LIFETIME} (a build the controller lost). The threads are the registry: after a
- * controller restart the agent reconnects on a new channel whose class loader defines this class afresh, but the
- * threads of the JVM are still there to be found by name, and nothing of ours sits in the agent's system properties.
+ * <p>Each open tunnel is held by the engine's {@link DetachedTunnels}, found by id after a controller restart too, and
+ * closed by the build's {@link Close} or after {@link #MAX_LIFETIME} (a build the controller lost).
  */
 final class AgentTunnels {
     /** A tunnel whose build never closed it closes itself after this. */
     static final Duration MAX_LIFETIME = Duration.ofHours(24);
     /** How long {@link Close} waits for the tunnel's thread to finish closing it. */
     static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
-    private static final String THREAD_PREFIX = "kube-pod-env tunnel ";
 
     private AgentTunnels() {
     }
@@ -75,7 +73,7 @@ final class AgentTunnels {
 
         @Override
         public Integer call() throws IOException {
-            if (onlyIfGone && owner(spec.id) != null) {
+            if (onlyIfGone && DetachedTunnels.isOpen(spec.id)) {
                 return 0;
             }
             KubernetesClient client = connection.newClient();
@@ -95,21 +93,13 @@ final class AgentTunnels {
                 client.close();
                 throw new IOException(connection.masker().describe(e));
             }
-            Thread owner = new Thread(() -> {
+            DetachedTunnels.hold(spec.id, () -> {
                 try {
-                    Thread.sleep(MAX_LIFETIME.toMillis()); // bounded; interrupted when the build closes the tunnel
-                } catch (InterruptedException e) {
-                    // the build's Close: close now
+                    tunnel.close();
                 } finally {
-                    try {
-                        tunnel.close();
-                    } finally {
-                        client.close();
-                    }
+                    client.close();
                 }
-            }, THREAD_PREFIX + spec.id);
-            owner.setDaemon(true);
-            owner.start();
+            }, MAX_LIFETIME);
             return tunnel.port();
         }
     }
@@ -125,33 +115,14 @@ final class AgentTunnels {
 
         @Override
         public Boolean call() throws IOException {
-            Thread owner = owner(id);
-            if (owner == null) {
-                return false;
-            }
-            owner.interrupt();
             try {
-                owner.join(CLOSE_WAIT.toMillis());
+                return DetachedTunnels.close(id, CLOSE_WAIT);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while closing the Docker tunnel", e);
+            } catch (TimeoutException e) {
+                throw new IOException(e.getMessage(), e);
             }
-            if (owner.isAlive()) {
-                throw new IOException("the Docker tunnel did not close within " + CLOSE_WAIT.toSeconds() + " s");
-            }
-            return true;
         }
-    }
-
-    /** The live thread that owns tunnel {@code id} in this JVM, or null. */
-    static Thread owner(String id) {
-        ThreadGroup root = Thread.currentThread().getThreadGroup();
-        while (root.getParent() != null) {
-            root = root.getParent();
-        }
-        Thread[] threads = new Thread[root.activeCount() + 16];
-        int n = root.enumerate(threads, true);
-        return Arrays.stream(threads, 0, n).filter(t -> t.isAlive() && t.getName().equals(THREAD_PREFIX + id))
-            .findFirst().orElse(null);
     }
 }

@@ -17,20 +17,14 @@ import hudson.model.queue.Tasks;
 import hudson.security.ACL;
 import hudson.util.FormValidation;
 import hudson.util.ListBoxModel;
-import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.InvalidInputException;
-import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.Options;
 import io.kubepodenv.engine.config.AccessCheck;
 import io.kubepodenv.engine.config.ClusterConnection;
 import io.kubepodenv.engine.config.ClusterTarget;
+import io.kubepodenv.engine.config.LevelCheck;
 import io.kubepodenv.engine.config.SettingsLayer;
-import io.kubepodenv.engine.config.SettingsResolver;
-import io.kubepodenv.engine.template.Manifest;
-import io.kubepodenv.engine.template.ManifestObject;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.List;
-import java.util.Optional;
 import org.springframework.security.core.Authentication;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONObject;
@@ -264,7 +258,7 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
             if (!canConfigure(item) || value == null || value.isBlank()) {
                 return FormValidation.ok();
             }
-            return validate(() -> render(value, null, null, null));
+            return validate(() -> LevelCheck.render(value, null, null, null));
         }
 
         /** Shows what the template renders to for an example pull request, with this form's values. */
@@ -274,14 +268,7 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
             @QueryParameter String storageSize) {
             checkConfigure(item);
             try {
-                Manifest m = render(template, namespace, storageClass, storageSize);
-                StringBuilder out = new StringBuilder("Renders ").append(m.objects().size()).append(" objects (")
-                    .append(m.templateHash()).append("):");
-                for (ManifestObject o : m.objects()) {
-                    out.append("\n  ").append(o.apiVersion()).append(' ').append(o.describe());
-                }
-                out.append("\nDocker server: StatefulSet ").append(m.dockerHost().name());
-                return FormValidation.ok(out.toString());
+                return FormValidation.ok(LevelCheck.preview(template, namespace, storageClass, storageSize));
             } catch (InvalidInputException e) {
                 return FormValidation.error(e.getMessage());
             }
@@ -314,10 +301,8 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
             } catch (InvalidInputException | java.io.IOException e) {
                 return FormValidation.error(e.getMessage());
             }
-            try (KubernetesClient client = connection.newClient()) {
-                Manifest manifest = render(template, ns, null, null);
-                AccessCheck.Report report = AccessCheck.run(client, ns, AccessCheck.required(manifest.kinds()),
-                    connection.masker());
+            try {
+                AccessCheck.Report report = LevelCheck.access(connection, ns, template);
                 String summary = report.summary(ns);
                 return report.ok() ? FormValidation.ok(summary) : FormValidation.warning(summary);
             } catch (InvalidInputException e) {
@@ -337,21 +322,8 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
                 : item.hasPermission(Item.CONFIGURE) && item.hasPermission(CredentialsProvider.USE_ITEM);
         }
 
-        private static Manifest render(String template, String namespace, String storageClass, String storageSize) {
-            SettingsLayer level = SettingsLayer.configuration("this form").withCluster(
-                io.kubepodenv.engine.config.ClusterTarget.inClusterTarget()).withTemplate(template)
-                .withNamespace(namespace).withStorageClass(storageClass).withStorageSize(storageSize);
-            Options options = new SettingsResolver(Options.DEFAULT_OWNER).resolve(List.of(level)).options();
-            return KubePodEnv.render(options, EnvironmentKey.of("change:example/app:source:42"),
-                Optional.of("preview-0000"));
-        }
-
         private static FormValidation checkField(Item item, SettingsLayer level) {
-            if (!canConfigure(item)) {
-                return FormValidation.ok();
-            }
-            return validate(() -> new SettingsResolver(Options.DEFAULT_OWNER)
-                .resolve(List.of(level.withCluster(ClusterTarget.inClusterTarget()))));
+            return canConfigure(item) ? validate(() -> LevelCheck.fields(level)) : FormValidation.ok();
         }
 
         private static FormValidation validate(Runnable check) {
