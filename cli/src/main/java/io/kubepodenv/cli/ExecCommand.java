@@ -87,7 +87,7 @@ final class ExecCommand implements Callable<Integer> {
         try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
             Environment environment = find(engine, key, options);
             java.nio.file.Path certs = tlsCertificates(environment, tlsCertDir);
-            try (DockerTunnel tunnel = openTunnel(client, environment, port, ping, terminal)) {
+            try (DockerTunnel tunnel = openTunnel(client, environment, kpe.tunnelOptions(), port, ping, terminal)) {
                 terminal.progress("DOCKER_HOST=" + tunnel.dockerHost() + " (environment " + environment.id()
                     + (certs == null ? ")" : ", TLS)"));
                 return run(command, tunnel.dockerHost(), certs);
@@ -106,10 +106,10 @@ final class ExecCommand implements Callable<Integer> {
         return new StatefulSetPodLocator(client, environment.namespace(), environment.dockerHost());
     }
 
-    static DockerTunnel openTunnel(KubernetesClient client, Environment environment, int port, Duration ping,
-            Terminal terminal) {
-        TunnelOptions tunnelOptions = TunnelOptions.defaults().withPort(port)
-            .withTimeouts(TunnelOptions.defaults().connectTimeout(), ping).withListener(terminal);
+    static DockerTunnel openTunnel(KubernetesClient client, Environment environment, TunnelOptions base, int port,
+            Duration ping, Terminal terminal) {
+        TunnelOptions tunnelOptions = base.withPort(port).withTimeouts(base.connectTimeout(), ping)
+            .withListener(terminal);
         try {
             return EnvironmentTunnels.open(client, environment, tunnelOptions);
         } catch (KubePodEnvException e) {

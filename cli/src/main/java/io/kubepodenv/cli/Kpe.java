@@ -1,7 +1,5 @@
 package io.kubepodenv.cli;
 
-import io.kubepodenv.engine.tunnel.TunnelOptions;
-
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubepodenv.engine.EnvironmentFailedException;
 import io.kubepodenv.engine.InvalidInputException;
@@ -30,19 +28,34 @@ public final class Kpe {
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_BAD_INPUT = 2;
 
+    /** The environment variable that chooses the tunnel's transport: {@code direct} or {@code client-websocket}. */
+    static final String TUNNEL_TRANSPORT_VARIABLE = "KPE_TUNNEL_TRANSPORT";
+
     private final Function<Options, KubernetesClient> clients;
+    private final TunnelOptions.Transport tunnelTransport;
 
     public Kpe() {
-        this(KubeClients::create);
+        this(KubeClients::create, TunnelOptions.Transport.DIRECT);
     }
 
     /** For tests: {@code clients} builds the Kubernetes client from the parsed options. */
     public Kpe(Function<Options, KubernetesClient> clients) {
+        this(clients, TunnelOptions.Transport.DIRECT);
+    }
+
+    /** {@code tunnelTransport}: what {@link #TUNNEL_TRANSPORT_VARIABLE} chose, read once by {@link #main}. */
+    public Kpe(Function<Options, KubernetesClient> clients, TunnelOptions.Transport tunnelTransport) {
         this.clients = clients;
+        this.tunnelTransport = java.util.Objects.requireNonNull(tunnelTransport, "tunnelTransport");
     }
 
     KubernetesClient client(Options options) {
         return clients.apply(options);
+    }
+
+    /** The tunnel options of every tunnel kpe opens (exec's, up's Docker check): the defaults and kpe's transport. */
+    TunnelOptions tunnelOptions() {
+        return TunnelOptions.defaults().withTransport(tunnelTransport);
     }
 
     public static void main(String[] args) {
@@ -51,33 +64,29 @@ public final class Kpe {
         if (System.getProperty("jdk.httpclient.bufsize") == null) {
             System.setProperty("jdk.httpclient.bufsize", "131072");
         }
-        int transport = configureTunnelTransport(System.getenv("KPE_TUNNEL_TRANSPORT"), System.err);
-        if (transport != 0) {
-            System.exit(transport);
+        TunnelOptions.Transport transport;
+        try {
+            transport = tunnelTransport(System.getenv(TUNNEL_TRANSPORT_VARIABLE));
+        } catch (InvalidInputException e) {
+            System.err.println("kpe: " + e.getMessage());
+            System.exit(EXIT_BAD_INPUT);
+            return;
         }
-        System.exit(commandLine(new Kpe()).execute(args));
+        System.exit(commandLine(new Kpe(KubeClients::create, transport)).execute(args));
     }
 
     /**
-     * Applies {@code KPE_TUNNEL_TRANSPORT} ({@code direct}, {@code client-websocket}) as the tunnel's default transport
-     * unless the {@code kpe.tunnel.transport} system property is set already, and checks the value.
+     * The tunnel transport {@link #TUNNEL_TRANSPORT_VARIABLE} names ({@code direct}, {@code client-websocket});
+     * {@code direct} when it is unset or blank.
      *
-     * @return 0, or 2 after printing why the value is refused
+     * @throws InvalidInputException naming the variable and the values it takes
      */
-    static int configureTunnelTransport(String fromEnvironment, java.io.PrintStream err) {
-        String property = System.getProperty(TunnelOptions.Transport.PROPERTY);
-        String value = property != null ? property : fromEnvironment;
+    static TunnelOptions.Transport tunnelTransport(String fromEnvironment) {
         try {
-            TunnelOptions.Transport.parse(value);
+            return TunnelOptions.Transport.parse(fromEnvironment);
         } catch (IllegalArgumentException e) {
-            err.println("kpe: " + (property != null ? e.getMessage() : e.getMessage()
-                    .replace("(" + TunnelOptions.Transport.PROPERTY + ")", "(KPE_TUNNEL_TRANSPORT)")));
-            return 2;
+            throw new InvalidInputException(TUNNEL_TRANSPORT_VARIABLE + ": " + e.getMessage());
         }
-        if (property == null && fromEnvironment != null) {
-            System.setProperty(TunnelOptions.Transport.PROPERTY, fromEnvironment);
-        }
-        return 0;
     }
 
     /** The configured command line: exit codes and error printing as documented. */

@@ -1,6 +1,7 @@
 package io.kubepodenv.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubepodenv.engine.DockerServerCheck;
 import io.kubepodenv.engine.Durations;
 import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
@@ -55,7 +56,8 @@ final class UpCommand implements Callable<Integer> {
         EnvironmentKey environmentKey = EnvironmentKey.of(key);
         Options options = engineOptions.toOptions();
         PrintWriter out = spec.commandLine().getOut();
-        try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
+        try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options,
+            DockerServerCheck.throughTunnel(kpe.tunnelOptions()))) {
             ReadyEnvironment ready = engine
                 .up(environmentKey, new Terminal(spec.commandLine().getErr(), quiet));
             if (output == OutputFormat.json) {

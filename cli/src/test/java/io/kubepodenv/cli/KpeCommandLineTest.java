@@ -1,6 +1,7 @@
 package io.kubepodenv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -172,15 +173,17 @@ class KpeCommandLineTest {
     }
 
     @Test
-    void aBadTunnelTransportInTheEnvironmentExitsWithCode2AndIsNotApplied() {
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        int code = Kpe.configureTunnelTransport("spdy", new java.io.PrintStream(err, true,
-                java.nio.charset.StandardCharsets.UTF_8));
+    void aBadTunnelTransportInTheEnvironmentIsBadInputNamingTheVariable() {
+        assertThatThrownBy(() -> Kpe.tunnelTransport("spdy"))
+                .isInstanceOf(io.kubepodenv.engine.InvalidInputException.class)
+                .hasMessage("KPE_TUNNEL_TRANSPORT: tunnel transport: 'spdy' is not one of direct, client-websocket");
+    }
 
-        assertThat(code).isEqualTo(2);
-        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
-                .isEqualTo("kpe: tunnel transport (KPE_TUNNEL_TRANSPORT): 'spdy' is not one of direct,"
-                        + " client-websocket" + System.lineSeparator());
-        assertThat(System.getProperty("kpe.tunnel.transport")).isNull();
+    @Test
+    void theTunnelTransportOfTheEnvironmentReachesTheTunnelOptions() {
+        assertThat(Kpe.tunnelTransport(null)).isEqualTo(io.kubepodenv.engine.tunnel.TunnelOptions.Transport.DIRECT);
+        Kpe kpe = new Kpe(options -> null, Kpe.tunnelTransport("client-websocket"));
+        assertThat(kpe.tunnelOptions().transport())
+                .isEqualTo(io.kubepodenv.engine.tunnel.TunnelOptions.Transport.CLIENT_WEBSOCKET);
     }
 }

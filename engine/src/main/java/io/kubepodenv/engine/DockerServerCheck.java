@@ -17,9 +17,19 @@ public interface DockerServerCheck {
      * Opens a tunnel to the environment's pod, on the port its template declares, waits (at most {@code timeout})
      * for {@code GET /_ping} to answer {@code OK} through it (for a TLS server: for a TLS handshake), and closes it.
      */
-    DockerServerCheck TUNNEL_PING = (client, environment, timeout, listener) -> {
-        TunnelOptions options = TunnelOptions.defaults().withListener(listener)
-            .withTimeouts(TunnelOptions.defaults().connectTimeout(), timeout).withWarm(false);
+    DockerServerCheck TUNNEL_PING = throughTunnel(TunnelOptions.defaults());
+
+    /**
+     * As {@link #TUNNEL_PING}, with a tunnel made from {@code tunnel} (its transport, connect timeout, frame size);
+     * the listener, the ping timeout and the warm flag are the check's own.
+     */
+    static DockerServerCheck throughTunnel(TunnelOptions tunnel) {
+        return (client, environment, timeout, listener) -> check(client, environment,
+            tunnel.withListener(listener).withTimeouts(tunnel.connectTimeout(), timeout).withWarm(false), listener);
+    }
+
+    private static void check(KubernetesClient client, Environment environment, TunnelOptions options,
+            ProgressListener listener) {
         DockerEndpoint docker = environment.docker();
         try (DockerTunnel tunnel = EnvironmentTunnels.open(client, environment, options)) {
             listener.progress("the Docker server answers through the tunnel" + (docker.tls() ? " (TLS)" : ""));
@@ -29,7 +39,7 @@ public interface DockerServerCheck {
                 + "first container must serve Docker on that port" + (docker.tls() ? " with TLS (port named "
                 + DockerEndpoint.TLS_PORT_NAME + ")" : " without TLS"), e);
         }
-    };
+    }
 
     /**
      * No check beyond the pod's Ready condition: for callers that check the Docker server themselves (an agent-side

@@ -1,6 +1,7 @@
 package io.kubepodenv.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -11,8 +12,12 @@ import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.ReadyEnvironment;
 import io.kubepodenv.engine.naming.ObjectLabels;
+import io.kubepodenv.engine.tunnel.ApiServerAccess;
 import io.kubepodenv.engine.tunnel.DockerTunnel;
+import io.kubepodenv.engine.tunnel.KubernetesClientAccess;
+import io.kubepodenv.engine.tunnel.SingleReplicaPodLocator;
 import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
+import io.kubepodenv.engine.tunnel.TunnelException;
 import io.kubepodenv.engine.tunnel.TunnelOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code up} with the bundled template on the real control plane, and the Docker tunnel through the real API server's
- * port-forward (kwok carries pod port 2375 to the test Docker daemon). One environment serves the three tests.
+ * port-forward (kwok carries pod port 2375 to the test Docker daemon), with a client or with only an access value
+ * (JDK TLS against the API server's real certificate). One environment serves all the tests.
  */
 class TunnelThroughApiServerIT {
     private static final int TRANSFER_MIB = 256;
@@ -132,6 +138,47 @@ class TunnelThroughApiServerIT {
         } finally {
             direct.run(Duration.ofMinutes(1), "rm", "-f", container);
         }
+    }
+
+    @Test
+    void aTunnelOpenedWithoutAClientFromTheAdminsAccessReachesDocker() {
+        ApiServerAccess access = KubernetesClientAccess.of(admin);
+        assertThat(access.clientCertificate()).as("the admin kubeconfig authenticates with a certificate")
+            .isNotEmpty();
+        try (DockerTunnel tunnel = DockerTunnel.open(access, namespace.name(),
+            new SingleReplicaPodLocator(ready.environment().dockerHost()),
+            TunnelOptions.defaults().withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(60)))) {
+            String version = new DockerCli(tunnel.dockerHost())
+                .ok(DOCKER_TIMEOUT, "version", "--format", "{{.Server.Version}}").output();
+            assertThat(version).isNotBlank();
+        }
+    }
+
+    @Test
+    void aTlsServerNameTheApiServersCertificateCarriesIsAccepted() {
+        ApiServerAccess access = withTlsServerName(KubernetesClientAccess.of(admin), "kubernetes.default.svc");
+        try (DockerTunnel tunnel = DockerTunnel.open(access, namespace.name(),
+            new SingleReplicaPodLocator(ready.environment().dockerHost()),
+            TunnelOptions.defaults().withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(60)))) {
+            assertThat(tunnel.acceptedConnections()).isPositive();
+        }
+    }
+
+    @Test
+    void aTlsServerNameTheApiServersCertificateDoesNotCarryIsRefused() {
+        ApiServerAccess access = withTlsServerName(KubernetesClientAccess.of(admin), "not-the-api-server.example");
+        try (DockerTunnel tunnel = DockerTunnel.openWithoutPing(access, namespace.name(),
+            new SingleReplicaPodLocator(ready.environment().dockerHost()), TunnelOptions.defaults().withWarm(false))) {
+            assertThatThrownBy(() -> tunnel.awaitPing(Duration.ofSeconds(3)))
+                .isInstanceOf(TunnelException.class)
+                .hasMessageContaining("cannot reach the Kubernetes API")
+                .hasMessageContaining("not-the-api-server.example");
+        }
+    }
+
+    private static ApiServerAccess withTlsServerName(ApiServerAccess a, String name) {
+        return new ApiServerAccess(a.server(), a.caCertificates(), a.clientCertificate(), a.clientKey(), a.headers(),
+            name, false, a.proxy(), a.proxyAuthorization(), a.refreshingCredentials());
     }
 
     private static DockerTunnel openTunnel() {

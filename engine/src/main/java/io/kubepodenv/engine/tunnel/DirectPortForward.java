@@ -1,6 +1,5 @@
 package io.kubepodenv.engine.tunnel;
 
-import io.fabric8.kubernetes.client.utils.URLUtils;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,7 +47,7 @@ final class DirectPortForward implements PortForwardTransport {
 
     @Override
     public String describe() {
-        return "own websocket to " + endpoint.master();
+        return "own websocket to " + endpoint.server();
     }
 
     @Override
@@ -58,8 +57,7 @@ final class DirectPortForward implements PortForwardTransport {
 
     private PortForwardStream open(String pod, int port, String target, Consumer<Socket> created)
             throws InterruptedException {
-        URI uri = URI.create(URLUtils.join(endpoint.master().toString(), "api", "v1", "namespaces", namespace, "pods",
-                pod, "portforward?ports=" + port));
+        URI uri = endpoint.portForward(namespace, pod, port);
         Refusal refusal;
         try {
             return handshake(uri, target, created);
@@ -163,7 +161,7 @@ final class DirectPortForward implements PortForwardTransport {
             String lower = name.toLowerCase(Locale.ROOT);
             if (lower.equals("host") || lower.equals("connection") || lower.equals("upgrade")
                     || lower.startsWith("sec-websocket-") || lower.equals("content-length")
-                    || !isToken(name)) {
+                    || !ApiServerAccess.isToken(name)) {
                 continue;
             }
             for (String value : header.getValue()) {
@@ -174,19 +172,6 @@ final class DirectPortForward implements PortForwardTransport {
         }
         r.append("\r\n");
         return r.toString().getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    private static boolean isToken(String name) {
-        if (name.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c <= ' ' || c >= 127 || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Status line and headers of the response, read byte by byte so that nothing after them is consumed. */

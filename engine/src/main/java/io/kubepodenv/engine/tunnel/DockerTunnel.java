@@ -10,7 +10,6 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -30,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * says why, never a hang. {@link #close()} ends the listener and every open connection and returns once their threads
  * have ended, and closes the locator.
  *
- * <p>Self-contained on purpose (a client, a namespace, a locator, options) so that it can run wherever a build's
- * commands run, e.g. on a Jenkins agent.
+ * <p>Self-contained on purpose (a client or an {@link ApiServerAccess}, a namespace, a locator, options) so that it can
+ * run wherever a build's commands run, e.g. on a Jenkins agent; opened from an {@link ApiServerAccess} it needs no
+ * class outside the JDK, this package and SLF4J.
  */
 public final class DockerTunnel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DockerTunnel.class);
@@ -54,9 +54,9 @@ public final class DockerTunnel implements AutoCloseable {
     private final AtomicLong connectionIds = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
 
-    private DockerTunnel(KubernetesClient client, String namespace, PodLocator locator, TunnelOptions options)
+    private DockerTunnel(PortForwardTransport transport, String namespace, PodLocator locator, TunnelOptions options)
             throws IOException {
-        this.transport = transportFor(client, namespace, options);
+        this.transport = transport;
         this.namespace = namespace;
         this.locator = locator;
         this.options = options;
@@ -76,21 +76,11 @@ public final class DockerTunnel implements AutoCloseable {
         acceptor.start();
     }
 
-    private static PortForwardTransport transportFor(KubernetesClient client, String namespace,
-            TunnelOptions options) {
-        if (options.transport() == TunnelOptions.Transport.DIRECT) {
-            Optional<ApiServerEndpoint> endpoint = ApiServerEndpoint.of(client);
-            if (endpoint.isPresent()) {
-                return new DirectPortForward(endpoint.get(), namespace, options);
-            }
-        }
-        return new ClientPortForward(client, namespace, options);
-    }
-
     /**
      * Opens a tunnel and waits until the Docker server answers {@code GET /_ping} through it.
      *
-     * @param client    the Kubernetes client whose HTTP client (and so credentials) carries the port-forward
+     * @param client    the Kubernetes client whose configuration (TLS, proxy) and interceptors (credentials, renewed
+     *                  as the client renews them) the port-forwards use
      * @param namespace the namespace of the pod
      * @param locator   finds the pod to forward to, asked once per connection
      * @param options   listen address and port, timeouts; see {@link TunnelOptions#defaults()}
@@ -99,13 +89,48 @@ public final class DockerTunnel implements AutoCloseable {
      */
     public static DockerTunnel open(KubernetesClient client, String namespace, PodLocator locator,
             TunnelOptions options) {
-        Objects.requireNonNull(client, "client");
-        Objects.requireNonNull(namespace, "namespace");
+        return pinged(openWithoutPing(client, namespace, locator, options));
+    }
+
+    /**
+     * Opens a tunnel without a Kubernetes client and waits until the Docker server answers {@code GET /_ping} through
+     * it: the port-forwards are opened as {@code access} describes, with its headers as they are (nothing renews
+     * them). Opening it and passing connections through it loads no class outside the JDK, the engine's tunnel
+     * package and SLF4J, so that it can run where a Kubernetes client would be costly to load (a Jenkins agent).
+     * {@link TunnelOptions.Transport#CLIENT_WEBSOCKET} needs a client and is not available here: the tunnel always
+     * uses its own connections.
+     *
+     * @param access    how to reach and authenticate to the API server, e.g. {@link KubernetesClientAccess#of} of a client
+     * @param namespace the namespace of the pod
+     * @param locator   finds the pod to forward to, asked once per connection, e.g. {@link SingleReplicaPodLocator}
+     * @param options   listen address and port, timeouts; see {@link TunnelOptions#defaults()}
+     * @throws TunnelException as {@link #open(KubernetesClient, String, PodLocator, TunnelOptions)}, and when the
+     *                         access's TLS material cannot be used
+     */
+    public static DockerTunnel open(ApiServerAccess access, String namespace, PodLocator locator,
+            TunnelOptions options) {
+        return pinged(openWithoutPing(access, namespace, locator, options));
+    }
+
+    /** As {@link #open(ApiServerAccess, String, PodLocator, TunnelOptions)}, without the Docker ping. */
+    public static DockerTunnel openWithoutPing(ApiServerAccess access, String namespace, PodLocator locator,
+            TunnelOptions options) {
+        Objects.requireNonNull(access, "access");
         Objects.requireNonNull(locator, "locator");
-        Objects.requireNonNull(options, "options");
-        DockerTunnel tunnel = openWithoutPing(client, namespace, locator, options);
+        PortForwardTransport transport;
         try {
-            tunnel.awaitPing(options.pingTimeout());
+            transport = new DirectPortForward(new ApiServerEndpoint(access, ApiServerCredentials.fixed(access)),
+                    Objects.requireNonNull(namespace, "namespace"), Objects.requireNonNull(options, "options"));
+        } catch (RuntimeException e) {
+            locator.close();
+            throw e;
+        }
+        return listen(transport, namespace, locator, options);
+    }
+
+    private static DockerTunnel pinged(DockerTunnel tunnel) {
+        try {
+            tunnel.awaitPing(tunnel.options.pingTimeout());
             return tunnel;
         } catch (RuntimeException e) {
             tunnel.close();
@@ -123,8 +148,13 @@ public final class DockerTunnel implements AutoCloseable {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(locator, "locator");
         Objects.requireNonNull(options, "options");
+        return listen(KubernetesClientAccess.transport(client, namespace, options), namespace, locator, options);
+    }
+
+    private static DockerTunnel listen(PortForwardTransport transport, String namespace, PodLocator locator,
+            TunnelOptions options) {
         try {
-            return new DockerTunnel(client, namespace, locator, options);
+            return new DockerTunnel(transport, namespace, locator, options);
         } catch (IOException e) {
             locator.close();
             throw new TunnelException("cannot listen on " + options.bindAddress().getHostAddress() + ":"

@@ -65,18 +65,11 @@ public record TunnelOptions(
         /** The Kubernetes client's own websocket (its HTTP client, proxy support and interceptors). */
         CLIENT_WEBSOCKET;
 
-        /** The system property that sets the default transport: {@code direct} or {@code client-websocket}. */
-        public static final String PROPERTY = "kpe.tunnel.transport";
-
-        /** What {@link #PROPERTY} asks for; {@link #DIRECT} when it is not set. */
-        public static Transport configured() {
-            return parse(System.getProperty(PROPERTY));
-        }
-
         /**
-         * {@code direct} or {@code client-websocket} (any case); null or blank is {@link #DIRECT}.
+         * {@code direct} or {@code client-websocket} (any case); null or blank is {@link #DIRECT}. For the edge that
+         * reads a setting (an environment variable, a form field); the engine itself reads none.
          *
-         * @throws IllegalArgumentException for anything else, naming the property and the values it takes
+         * @throws IllegalArgumentException for anything else, naming the values it takes
          */
         public static Transport parse(String value) {
             if (value == null || value.isBlank()) {
@@ -89,7 +82,7 @@ public record TunnelOptions(
             if (v.equals("client-websocket")) {
                 return CLIENT_WEBSOCKET;
             }
-            throw new IllegalArgumentException("tunnel transport (" + PROPERTY + "): '" + value
+            throw new IllegalArgumentException("tunnel transport: '" + value
                     + "' is not one of direct, client-websocket");
         }
     }
@@ -119,13 +112,14 @@ public record TunnelOptions(
     }
 
     /**
-     * Loopback, an OS-chosen port, Docker's port 2375, 10 s to connect, 60 s to answer the ping, 64 KiB frames, the
-     * transport {@link Transport#PROPERTY} names ({@link Transport#DIRECT} unless set).
+     * Loopback, an OS-chosen port, Docker's port 2375, 10 s to connect, 60 s to answer the ping, 64 KiB frames,
+     * {@link Transport#DIRECT}. The same values wherever the engine runs: nothing here reads a system property or an
+     * environment variable; a caller that lets its user choose passes the choice with the {@code with...} methods.
      */
     public static TunnelOptions defaults() {
         return new TunnelOptions(InetAddress.getLoopbackAddress(), 0, DOCKER_PORT, Duration.ofSeconds(10),
                 Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofMinutes(5), DEFAULT_FRAME_PAYLOAD,
-                Transport.configured(), true, ProgressListener.NONE);
+                Transport.DIRECT, true, ProgressListener.NONE);
     }
 
     public TunnelOptions withPort(int newPort) {

@@ -97,7 +97,7 @@ class DirectPortForwardTest {
                 .withMasterUrl("http://127.0.0.1:" + server.getLocalPort() + "/")).build();
         KubernetesClient client = new KubernetesClientBuilder().withConfig(c).build();
         clients.add(client);
-        return new DirectPortForward(ApiServerEndpoint.of(client).orElseThrow(), "ns", options);
+        return new DirectPortForward(KubernetesClientAccess.endpoint(client), "ns", options);
     }
 
     @Test
@@ -393,12 +393,78 @@ class DirectPortForwardTest {
     }
 
     @Test
-    void aClientBehindAnHttpProxyKeepsItsOwnWebsocket() {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:1/")
-                .withHttpProxy("http://127.0.0.1:3128").build();
-        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
-            assertThat(ApiServerEndpoint.of(client)).isEmpty();
-        }
+    void aClientBehindAnHttpProxyReachesTheServerWithConnectAndTheProxysCredentials() throws Exception {
+        ServerSocket server = serve(0, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x8, new byte[0]));
+        });
+        List<String> connects = new CopyOnWriteArrayList<>();
+        ServerSocket proxy = connectProxy(connects);
+        DirectPortForward transport = transport(server, b -> b.withHttpProxy("http://127.0.0.1:" + proxy.getLocalPort())
+                .withProxyUsername("squid").withProxyPassword("pw"));
+
+        transport.open("p-0", 2375, TARGET).close();
+
+        assertThat(connects).hasSize(1);
+        assertThat(connects.get(0)).startsWith("CONNECT 127.0.0.1:" + server.getLocalPort() + " HTTP/1.1\r\n")
+                .contains("\r\nProxy-Authorization: Basic c3F1aWQ6cHc=\r\n");
+        assertThat(heads).hasSize(1);
+        assertThat(heads.get(0)).doesNotContain("Proxy-Authorization");
+    }
+
+    @Test
+    void aServerInTheNoProxyListIsReachedDirectly() throws Exception {
+        ServerSocket server = serve(0, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x8, new byte[0]));
+        });
+        List<String> connects = new CopyOnWriteArrayList<>();
+        ServerSocket proxy = connectProxy(connects);
+        DirectPortForward transport = transport(server, b -> b.withHttpProxy("http://127.0.0.1:" + proxy.getLocalPort())
+                .withNoProxy("127.0.0.1"));
+
+        transport.open("p-0", 2375, TARGET).close();
+
+        assertThat(heads).hasSize(1);
+        assertThat(connects).isEmpty();
+    }
+
+    /** An HTTP proxy on loopback that answers CONNECT and then passes bytes both ways; records each CONNECT head. */
+    private ServerSocket connectProxy(List<String> connects) throws IOException {
+        ServerSocket proxy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        servers.add(proxy);
+        Thread t = new Thread(() -> {
+            while (!proxy.isClosed()) {
+                try {
+                    Socket client = proxy.accept();
+                    String head = readHead(client.getInputStream());
+                    connects.add(head);
+                    String[] target = head.split(" ")[1].split(":");
+                    Socket upstream = new Socket(target[0], Integer.parseInt(target[1]));
+                    client.getOutputStream().write("HTTP/1.1 200 Connection established\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    pipe(client, upstream);
+                    pipe(upstream, client);
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "connect-proxy");
+        t.setDaemon(true);
+        t.start();
+        return proxy;
+    }
+
+    private static void pipe(Socket from, Socket to) {
+        Thread t = new Thread(() -> {
+            try (from; to) {
+                from.getInputStream().transferTo(to.getOutputStream());
+            } catch (IOException e) {
+                // one side ended
+            }
+        }, "connect-proxy-pipe");
+        t.setDaemon(true);
+        t.start();
     }
 
     // --- the scripted server's side of the protocol

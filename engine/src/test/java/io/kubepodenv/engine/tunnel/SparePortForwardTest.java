@@ -117,7 +117,7 @@ class SparePortForwardTest {
 
     @Test
     void aSpareNobodyTakesIsClosedWhenItIsTooOld() throws Exception {
-        DirectPortForward transport = new DirectPortForward(ApiServerEndpoint.of(cluster.client()).orElseThrow(),
+        DirectPortForward transport = new DirectPortForward(KubernetesClientAccess.endpoint(cluster.client()),
                 DockerMockCluster.NAMESPACE, TunnelOptions.defaults());
         SparePortForward spares = new SparePortForward(transport, DockerMockCluster.NAMESPACE,
                 TunnelOptions.defaults(), "kpe-tunnel-test-spare");
@@ -159,7 +159,7 @@ class SparePortForwardTest {
                     new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build()) {
                 TunnelOptions options = TunnelOptions.defaults();
                 SparePortForward spares = new SparePortForward(new DirectPortForward(
-                        ApiServerEndpoint.of(client).orElseThrow(), "ns", options), "ns", options,
+                        KubernetesClientAccess.endpoint(client), "ns", options), "ns", options,
                         "kpe-tunnel-test-spare");
                 assertThat(spares.take("p-0")).isNull();
                 Thread.sleep(200); // the opener is waiting for the upgrade's answer (10 s allowed)

@@ -17,10 +17,26 @@ class TunnelOptionsTest {
     }
 
     @Test
-    void anUnknownTransportIsRefusedNamingThePropertyAndTheValues() {
+    void anUnknownTransportIsRefusedNamingTheValues() {
         assertThatThrownBy(() -> TunnelOptions.Transport.parse("spdy"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("tunnel transport (kpe.tunnel.transport): 'spdy' is not one of direct, client-websocket");
+                .hasMessage("tunnel transport: 'spdy' is not one of direct, client-websocket");
+    }
+
+    @Test
+    void theDefaultsDoNotDependOnSystemProperties() {
+        String property = "kpe.tunnel.transport";
+        String before = System.getProperty(property);
+        System.setProperty(property, "client-websocket");
+        try {
+            assertThat(TunnelOptions.defaults().transport()).isEqualTo(TunnelOptions.Transport.DIRECT);
+        } finally {
+            if (before == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, before);
+            }
+        }
     }
 
     @Test
