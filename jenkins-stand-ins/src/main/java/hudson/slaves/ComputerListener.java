@@ -13,4 +13,8 @@ public abstract class ComputerListener implements ExtensionPoint {
         throws IOException, InterruptedException {
         throw new UnsupportedOperationException("compile-only stand-in");
     }
+
+    public void onOnline(Computer c, TaskListener listener) throws IOException, InterruptedException {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
 }

@@ -43,4 +43,19 @@ public class Jenkins implements ItemGroup<TopLevelItem>, AccessControlled {
     public <T extends hudson.model.Descriptor> T getDescriptorByType(Class<T> type) {
         throw new UnsupportedOperationException("compile-only stand-in");
     }
+
+    public hudson.FilePath getRootPath() {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
+
+    /** The built-in node's computer (reduced). */
+    public static class MasterComputer extends hudson.model.Computer {
+        protected MasterComputer() {
+        }
+
+        @Override
+        public String getName() {
+            return "";
+        }
+    }
 }

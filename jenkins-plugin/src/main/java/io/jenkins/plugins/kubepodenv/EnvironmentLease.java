@@ -116,11 +116,13 @@ final class EnvironmentLease {
                 AgentTunnels.Spec tunnel = new AgentTunnels.Spec(UUID.randomUUID().toString(),
                     ready.environment().dockerHost(), ready.environment().docker().port(),
                     ready.environment().docker().tls(), 0);
-                tunnel = tunnel.onPort(workspace.act(new AgentTunnels.Open(tunnel, connection, false)));
+                long opening = System.nanoTime();
+                tunnel = tunnel.onPort(workspace.act(AgentTunnels.open(tunnel, connection, client, false)));
                 Lease lease = new Lease(key.value(), namespace, keep, tunnel);
                 OpenTunnels.remember(run, workspace, lease);
                 String dockerHost = BodyEnvironment.dockerHost(InetAddress.getLoopbackAddress(), tunnel.localPort);
-                log.progress("tunnel open on the agent: DOCKER_HOST=" + dockerHost
+                log.progress("tunnel open on the agent in " + (System.nanoTime() - opening) / 1_000_000 + " ms: "
+                    + "DOCKER_HOST=" + dockerHost
                     + (tunnel.tls ? " (the Docker server requires TLS: give the block DOCKER_TLS_VERIFY=1 and "
                         + "DOCKER_CERT_PATH, e.g. with withCredentials)" : ""));
                 return new Held(new BodyEnvironment(dockerHost, id, namespace), lease);
@@ -151,7 +153,10 @@ final class EnvironmentLease {
         ClusterConnection connection = ClusterAccess.forRun(settings.cluster(), settings.clusterOrigin(), run,
             lease.namespace);
         BuildLog log = new BuildLog(listener, connection.masker());
-        int port = onAgent.act(new AgentTunnels.Open(lease.tunnel, connection, true));
+        int port;
+        try (KubernetesClient client = connection.newClient()) {
+            port = onAgent.act(AgentTunnels.open(lease.tunnel, connection, client, true));
+        }
         log.progress(port == 0 ? run.getFullDisplayName() + ": the agent still has the tunnel of environment '"
             + lease.key + "'" : run.getFullDisplayName() + ": tunnel of environment '" + lease.key
             + "' opened again on the agent, on port " + port);
@@ -260,13 +265,26 @@ final class EnvironmentLease {
 
     /**
      * An agent is connecting: the running blocks that had tunnels on it get them back before the agent is online, so
-     * that no step of a resumed block runs before its {@code DOCKER_HOST} works again. Bounded by the tunnel's own
-     * ping timeout per tunnel; a failure is logged, never blocks the agent.
+     * that no step of a resumed block runs before its {@code DOCKER_HOST} works again. The built-in node comes online
+     * once per start, after the builds are loaded and before Pipelines resume. Bounded by the tunnel's own ping
+     * timeout per tunnel; a failure is logged, never blocks the agent.
      */
     @Extension
     public static final class AgentConnected extends ComputerListener {
         @Override
         public void preOnline(Computer computer, Channel channel, FilePath root, TaskListener listener)
+            throws InterruptedException {
+            reopenAll(computer, root, listener);
+        }
+
+        @Override
+        public void onOnline(Computer computer, TaskListener listener) throws InterruptedException {
+            if (computer instanceof Jenkins.MasterComputer) {
+                reopenAll(computer, Jenkins.get().getRootPath(), listener);
+            }
+        }
+
+        private static void reopenAll(Computer computer, FilePath root, TaskListener listener)
             throws InterruptedException {
             try (ACLContext ignored = ACL.as2(ACL.SYSTEM2)) {
                 for (Run<?, ?> run : JobKeys.runningBuilds()) {

@@ -2,15 +2,18 @@ package io.jenkins.plugins.kubepodenv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import hudson.model.FreeStyleBuild;
 import hudson.model.FreeStyleProject;
 import hudson.model.Label;
 import hudson.model.Result;
+import hudson.remoting.Channel;
 import hudson.slaves.DumbSlave;
 import hudson.tasks.Shell;
 import hudson.util.RemotingDiagnostics;
 import java.util.Map;
+import jenkins.security.MasterToSlaveCallable;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
@@ -53,7 +56,7 @@ class AgentClusterTest {
             + "}", true));
 
         WorkflowRun first = j.buildAndAssertSuccess(p);
-        j.assertLogContains("tunnel open on the agent: DOCKER_HOST=tcp://127.0.0.1:", first);
+        j.assertLogContains("ms: DOCKER_HOST=tcp://127.0.0.1:", first);
         j.assertLogContains("hello-from-the-pod", first);
         WorkflowRun second = j.buildAndAssertSuccess(p);
         j.assertLogContains("(reused)", second);
@@ -132,5 +135,40 @@ class AgentClusterTest {
 
         cluster.awaitNothingLeft("the release runs without the agent");
         j.assertLogContains("deleted", b);
+    }
+
+    @Test
+    void theFirstTunnelOnAFreshAgentLoadsNoKubernetesClientThere(JenkinsRule j) throws Exception {
+        cluster.configure(j.jenkins);
+        DumbSlave agent = j.createOnlineSlave(Label.get("fresh"));
+        WorkflowJob warmUp = j.createProject(WorkflowJob.class, "warm-up");
+        warmUp.setDefinition(new CpsFlowDefinition("node('fresh') { sh 'true' }", true));
+        j.buildAndAssertSuccess(warmUp); // what any build loads on an agent (sh, durable tasks) is not ours
+        WorkflowJob p = j.createProject(WorkflowJob.class, "first-tunnel");
+        p.setDefinition(new CpsFlowDefinition("node('fresh') { withKubePodEnv { sh 'docker version' } }", true));
+        int[] before = agent.getChannel().call(new RemoteClassLoading());
+
+        WorkflowRun b = j.buildAndAssertSuccess(p);
+
+        int[] after = agent.getChannel().call(new RemoteClassLoading());
+        int classes = after[0] - before[0];
+        int millis = after[1] - before[1];
+        System.out.println("first tunnel on a fresh agent: " + classes + " classes loaded over the channel in "
+            + millis + " ms; " + JenkinsRule.getLog(b).lines().filter(l -> l.contains("tunnel open on the agent")).findFirst()
+                .orElse("(no tunnel line)"));
+        // A Kubernetes client on the agent costs about 5,000 classes; the tunnel alone, a few dozen.
+        assertTrue(classes < 400, "classes the block loaded on the agent over its channel: " + classes);
+        cluster.awaitNothingLeft("the environment is deleted at the end of the block");
+    }
+
+    /** The agent's count of classes loaded from the controller, and the milliseconds spent loading them. */
+    private static final class RemoteClassLoading extends MasterToSlaveCallable<int[], RuntimeException> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public int[] call() {
+            Channel channel = Channel.currentOrFail();
+            return new int[] {channel.classLoadingCount.get(), (int) (channel.classLoadingTime.get() / 1_000_000)};
+        }
     }
 }
