@@ -5,14 +5,11 @@ import hudson.EnvVars;
 import hudson.FilePath;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.kubepodenv.engine.DockerServerCheck;
+import io.kubepodenv.engine.BlockEnvironment;
 import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.KubePodEnvException;
-import io.kubepodenv.engine.ReadyEnvironment;
-import io.kubepodenv.engine.cluster.Cleanup;
 import io.kubepodenv.engine.cluster.ClusterErrors;
 import io.kubepodenv.engine.config.BodyEnvironment;
 import io.kubepodenv.engine.config.BuildIdentity;
@@ -22,7 +19,6 @@ import io.kubepodenv.engine.config.ResolvedSettings;
 import io.kubepodenv.engine.config.SecretMasker;
 import io.kubepodenv.engine.config.SettingsLayer;
 import io.kubepodenv.engine.config.SettingsResolver;
-import io.kubepodenv.engine.tunnel.TunnelOptions;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -93,45 +89,30 @@ final class EnvironmentLease {
             namespace);
         SecretMasker masker = connection.masker();
         BuildLog log = new BuildLog(listener, masker);
-        EnvironmentKey key = identity.key();
+        String key = identity.key().value();
         boolean keep = settings.keepFor(identity);
-        log.progress("environment '" + key + "' in namespace " + namespace + " via " + settings.clusterOrigin()
-            + " (" + settings.connectionMode() + ", " + (keep ? "kept" : "deleted") + " after the block)");
-        // In tunnel mode the agent-side tunnel pings Docker before the block sees DOCKER_HOST, so the controller need
-        // not do it too; in direct mode the controller's ping through a port-forward is the only one.
-        DockerServerCheck check = settings.connectionMode() == ConnectionMode.DIRECT
-            ? DockerServerCheck.TUNNEL_PING : DockerServerCheck.POD_READY_ONLY;
-        try (KubernetesClient client = connection.newClient();
-            KubePodEnv engine = new KubePodEnv(client, settings.options(), check)) {
-            ReadyEnvironment ready = engine.up(key, attributes(identity), log);
-            log.progress("ready in " + ready.elapsed().toSeconds() + " s" + (ready.reused() ? " (reused)" : ""));
-            String id = ready.environment().id();
-            try {
+        try (KubernetesClient client = connection.newClient()) {
+            return BlockEnvironment.provision(client, settings, identity, keep, attributes(identity), log, ready -> {
+                String id = ready.environment().id();
                 if (settings.connectionMode() == ConnectionMode.DIRECT) {
-                    String dockerHost = directAddress(client, namespace, ready.pod());
+                    String dockerHost = BlockEnvironment.directDockerHost(client, ready);
                     log.progress("direct connection: DOCKER_HOST=" + dockerHost);
-                    return new Held(new BodyEnvironment(dockerHost, id, namespace),
-                        new Lease(key.value(), namespace, keep, null));
+                    return new Held(new BodyEnvironment(dockerHost, id, namespace), new Lease(key, namespace, keep,
+                        null));
                 }
                 AgentTunnels.Spec tunnel = new AgentTunnels.Spec(UUID.randomUUID().toString(),
                     ready.environment().dockerHost(), ready.environment().docker().port(),
                     ready.environment().docker().tls(), 0);
                 long opening = System.nanoTime();
                 tunnel = tunnel.onPort(workspace.act(AgentTunnels.open(tunnel, connection, client, false)));
-                Lease lease = new Lease(key.value(), namespace, keep, tunnel);
+                Lease lease = new Lease(key, namespace, keep, tunnel);
                 OpenTunnels.remember(run, workspace, lease);
                 String dockerHost = BodyEnvironment.dockerHost(InetAddress.getLoopbackAddress(), tunnel.localPort);
                 log.progress("tunnel open on the agent in " + (System.nanoTime() - opening) / 1_000_000 + " ms: "
-                    + "DOCKER_HOST=" + dockerHost
-                    + (tunnel.tls ? " (the Docker server requires TLS: give the block DOCKER_TLS_VERIFY=1 and "
-                        + "DOCKER_CERT_PATH, e.g. with withCredentials)" : ""));
+                    + "DOCKER_HOST=" + dockerHost + (tunnel.tls ? " (the Docker server requires TLS: give the block "
+                        + "DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, e.g. with withCredentials)" : ""));
                 return new Held(new BodyEnvironment(dockerHost, id, namespace), lease);
-            } catch (IOException | RuntimeException e) {
-                if (!keep) {
-                    deleteQuietly(engine, key, log);
-                }
-                throw e;
-            }
+            });
         } catch (KubePodEnvException e) {
             throw new AbortException("kube-pod-env: " + masker.mask(e.getMessage())
                 + (ClusterErrors.refusedCredentials(e) ? "; check " + (settings.cluster().inCluster()
@@ -331,23 +312,5 @@ final class EnvironmentLease {
     static BuildIdentity identityOf(Run<?, ?> run, EnvVars env) {
         return JobKeys.identityOf(run.getParent(), env == null ? "" : env.get("CHANGE_URL"),
             env == null ? "" : env.get("BUILD_URL"));
-    }
-
-    private static String directAddress(KubernetesClient client, String namespace, String podName)
-        throws AbortException {
-        Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
-        String ip = pod == null || pod.getStatus() == null ? null : pod.getStatus().getPodIP();
-        if (ip == null || ip.isBlank()) {
-            throw new AbortException("kube-pod-env: pod " + podName + " has no IP address yet");
-        }
-        return BodyEnvironment.dockerHost(ip, TunnelOptions.DOCKER_PORT);
-    }
-
-    private static void deleteQuietly(KubePodEnv engine, EnvironmentKey key, BuildLog log) {
-        try {
-            Cleanup.despiteInterrupt(() -> engine.down(key, false, log));
-        } catch (RuntimeException e) {
-            log.warning("could not delete the environment after the failure: " + e.getMessage());
-        }
     }
 }
