@@ -28,7 +28,8 @@ import java.util.concurrent.TimeoutException;
  * namespace: two builds of one pull request never create two environments, and never delete one under each other.
  *
  * <p>The holder renews the lease while it works; a holder that dies stops renewing, and its lease can be taken over
- * once it has expired, so a crash never blocks a key for longer than the lease duration. Waiting for a held lock
+ * once it has expired, so a crash never blocks a key for longer than the lease duration; garbage collection deletes
+ * expired locks ({@link #collectExpired}). Waiting for a held lock
  * watches the lease (no polling) and is bounded by a timeout that names the holder.
  */
 public final class EnvironmentLock implements AutoCloseable {
@@ -205,12 +206,61 @@ public final class EnvironmentLock implements AutoCloseable {
     }
 
     private long millisUntilExpiry(Lease lease) {
-        ZonedDateTime renewed = lease.getSpec().getRenewTime();
-        Integer seconds = lease.getSpec().getLeaseDurationSeconds();
+        return millisUntilExpiry(lease, now());
+    }
+
+    private static long millisUntilExpiry(Lease lease, ZonedDateTime now) {
+        ZonedDateTime renewed = lease.getSpec() == null ? null : lease.getSpec().getRenewTime();
+        Integer seconds = lease.getSpec() == null ? null : lease.getSpec().getLeaseDurationSeconds();
         if (renewed == null || seconds == null) {
             return 0;
         }
-        return Duration.between(now(), renewed.plusSeconds(seconds)).toMillis();
+        return Duration.between(now, renewed.plusSeconds(seconds)).toMillis();
+    }
+
+    /**
+     * Deletes the locks of {@code namespace} that expired: their holder stopped renewing them, because it was killed
+     * before it could release them. An expired lock protects nothing (the next {@code up} would take it over), so this
+     * is safe whoever made it; a lock taken over or renewed between the listing and the deletion is kept (the
+     * deletion is conditional on the version that was seen).
+     *
+     * @return the names of the leases deleted (or that would be, with {@code dryRun})
+     */
+    public static List<String> collectExpired(KubernetesClient client, String namespace, Clock clock, boolean dryRun,
+        ProgressListener listener) {
+        List<Lease> locks;
+        try {
+            locks = client.leases().inNamespace(namespace).withLabels(Map.of(ObjectLabels.MANAGED_BY,
+                ObjectLabels.MANAGED_BY_VALUE, LOCK_LABEL, "true")).list().getItems();
+        } catch (KubernetesClientException e) {
+            throw ClusterErrors.failed("list the locks of environments", namespace, e);
+        }
+        ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+        List<String> collected = new java.util.ArrayList<>();
+        for (Lease lock : locks) {
+            if (millisUntilExpiry(lock, now) > 0) {
+                continue;
+            }
+            String name = lock.getMetadata().getName();
+            String key = lock.getMetadata().getAnnotations() == null ? "?"
+                : lock.getMetadata().getAnnotations().getOrDefault(ObjectLabels.KEY_ANNOTATION, "?");
+            String holder = lock.getSpec() == null ? null : lock.getSpec().getHolderIdentity();
+            if (!dryRun) {
+                try {
+                    client.leases().inNamespace(namespace).withName(name)
+                        .lockResourceVersion(lock.getMetadata().getResourceVersion()).delete();
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() == 404 || e.getCode() == 409) {
+                        continue; // gone already, or taken over since it was listed
+                    }
+                    throw ClusterErrors.failed("delete the expired lock " + name, namespace, e);
+                }
+            }
+            collected.add(name);
+            listener.progress((dryRun ? "would delete" : "deleted") + " the expired lock of '" + key + "' (Lease "
+                + name + (holder == null ? "" : ", last held by " + holder) + ")");
+        }
+        return collected;
     }
 
     private void awaitChange(String name, long nanos) {

@@ -13,8 +13,9 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Deletes dead environments in one sweep: one list call for the environments, then one list call per kind for all
- * their objects together, whatever their number.
+ * Deletes dead environments in one sweep: two list calls for the environments (their records and docker-host
+ * StatefulSets; incomplete ones included), then one list call per kind for all their objects together, whatever
+ * their number; then the locks that expired (left by killed processes).
  */
 public final class GarbageCollector {
     private final KubernetesClient client;
@@ -56,6 +57,7 @@ public final class GarbageCollector {
             });
             new EnvironmentDeleter(client, namespace).deleteInstances(ids, kinds, wait, timeout, listener);
         }
+        EnvironmentLock.collectExpired(client, namespace, clock, dryRun, listener);
         return new Sweep(doomed, all.size());
     }
 
@@ -100,6 +102,7 @@ public final class GarbageCollector {
         if (!dryRun && !ids.isEmpty()) {
             new EnvironmentDeleter(client, namespace).deleteInstances(ids, kinds, wait, timeout, listener);
         }
+        EnvironmentLock.collectExpired(client, namespace, clock, dryRun, listener);
         return new Reconciliation(decisions, all.size());
     }
 }
