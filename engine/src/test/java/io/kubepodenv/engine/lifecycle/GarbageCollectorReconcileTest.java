@@ -142,12 +142,35 @@ class GarbageCollectorReconcileTest {
     }
 
     @Test
+    void anIncompleteEnvironmentWhoseLockIsHeldIsLeftToTheUpCreatingItUntilTheLockExpires() {
+        upKilledAfter(US, CLOSED, "applied ServiceAccount");
+        io.fabric8.kubernetes.client.KubernetesClient client = mock.cluster().client();
+        java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
+        String name = EnvironmentLock.leaseName(CLOSED);
+        client.leases().inNamespace(MockCluster.NAMESPACE).resource(lock(name, CLOSED.value(), now)).create();
+        CollectionPolicy noKeyAlive = new CollectionPolicy(Optional.empty(), Optional.of(Set.of()), Optional.empty());
+        GarbageCollector gc = new GarbageCollector(client, MockCluster.NAMESPACE, Clock.systemUTC());
+
+        assertThat(gc.sweep(noKeyAlive, false, false, Duration.ofSeconds(5), listener).collected()).isEmpty();
+        assertThat(listener.text()).contains("it is incomplete and kpe on a dead machine holds its lock");
+        assertThat(mock.cluster().managedObjectNames()).isNotEmpty();
+
+        client.leases().inNamespace(MockCluster.NAMESPACE).withName(name).delete();
+        client.leases().inNamespace(MockCluster.NAMESPACE).resource(lock(name, CLOSED.value(), now.minusMinutes(5)))
+            .create();
+        assertThat(gc.sweep(noKeyAlive, false, true, Duration.ofSeconds(5), listener).collected()).hasSize(1);
+        assertThat(mock.cluster().awaitNoManagedObjects(Duration.ofSeconds(3))).isEmpty();
+        assertThat(client.leases().inNamespace(MockCluster.NAMESPACE).list().getItems()).isEmpty();
+    }
+
+    @Test
     void aSweepDeletesExpiredLocksAndKeepsHeldOnes() {
         io.fabric8.kubernetes.client.KubernetesClient client = mock.cluster().client();
         java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
-        client.leases().inNamespace(MockCluster.NAMESPACE).resource(lock("kube-pod-env-lock-expired",
+        client.leases().inNamespace(MockCluster.NAMESPACE).resource(lock("kube-pod-env-lock-expired", "job:x",
             now.minusMinutes(5))).create();
-        client.leases().inNamespace(MockCluster.NAMESPACE).resource(lock("kube-pod-env-lock-held", now)).create();
+        client.leases().inNamespace(MockCluster.NAMESPACE).resource(lock("kube-pod-env-lock-held", "job:y", now))
+            .create();
 
         new GarbageCollector(client, MockCluster.NAMESPACE, Clock.systemUTC()).sweep(new CollectionPolicy(
             Optional.empty(), Optional.of(Set.of()), Optional.empty()), false, false, Duration.ofSeconds(5), listener);
@@ -158,11 +181,11 @@ class GarbageCollectorReconcileTest {
             + "last held by kpe on a dead machine");
     }
 
-    private static io.fabric8.kubernetes.api.model.coordination.v1.Lease lock(String name,
+    private static io.fabric8.kubernetes.api.model.coordination.v1.Lease lock(String name, String key,
         java.time.ZonedDateTime renewed) {
         return new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata().withName(name)
             .addToLabels(ObjectLabels.MANAGED_BY, ObjectLabels.MANAGED_BY_VALUE).addToLabels("kube-pod-env.io/lock", "true")
-            .addToAnnotations(ObjectLabels.KEY_ANNOTATION, "job:x").endMetadata()
+            .addToAnnotations(ObjectLabels.KEY_ANNOTATION, key).endMetadata()
             .withNewSpec().withHolderIdentity("kpe on a dead machine").withLeaseDurationSeconds(30)
             .withRenewTime(renewed).withAcquireTime(renewed).endSpec().build();
     }
