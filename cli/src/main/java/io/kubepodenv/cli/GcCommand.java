@@ -32,7 +32,9 @@ import picocli.CommandLine.Model.CommandSpec;
         "",
         "At least one criterion is required. Only environments of one owner are considered (default: those made by "
             + "kpe itself, so that a Jenkins controller's environments are left to it); --all-owners considers all.",
-        "One list call finds the environments, then one list call per kind finds all their objects."})
+        "Environments whose up was killed half-way (incomplete) are found and deleted like the others; locks whose "
+            + "holder was killed (expired) are deleted too.",
+        "Two list calls find the environments, then one list call per kind finds all their objects."})
 final class GcCommand implements Callable<Integer> {
     @ParentCommand
     private Kpe kpe;

@@ -24,6 +24,7 @@ final class Json {
         m.put("namespace", e.namespace());
         m.put("dockerHostStatefulSet", e.dockerHost());
         m.put("ready", e.ready());
+        m.put("complete", e.complete());
         m.put("createdAt", e.createdAt().map(Instant::toString).orElse(null));
         m.put("ageSeconds", e.createdAt().map(c -> Duration.between(c, Instant.now(clock)).toSeconds()).orElse(null));
         m.put("owner", e.owner());

@@ -20,7 +20,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "ls", mixinStandardHelpOptions = true,
-    description = "List the environments of the namespace: key, id, age, ready state, owner. One API call.")
+    description = {"List the environments of the namespace: key, id, age, state, owner. Two API calls.",
+        "",
+        "STATE is 'ready', 'not ready' (its Docker server's pod is not ready), or 'incomplete': an up that was killed "
+            + "before it applied every object (kpe down or kpe gc deletes it; the next up of its key replaces it)."})
 final class LsCommand implements Callable<Integer> {
     @ParentCommand
     private Kpe kpe;
@@ -48,17 +51,21 @@ final class LsCommand implements Callable<Integer> {
                 out.println("no environments in namespace " + options.namespace());
             } else {
                 List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"KEY", "ID", "NAMESPACE", "AGE", "READY", "OWNER"});
+                rows.add(new String[] {"KEY", "ID", "NAMESPACE", "AGE", "STATE", "OWNER"});
                 for (Environment e : environments) {
                     rows.add(new String[] {e.key().value(), e.id(), e.namespace(),
                         e.createdAt().map(c -> Durations.format(age(c, clock))).orElse("?"),
-                        e.ready() ? "yes" : "no", e.owner()});
+                        state(e), e.owner()});
                 }
                 printTable(out, rows);
             }
             out.flush();
         }
         return Kpe.EXIT_OK;
+    }
+
+    static String state(Environment e) {
+        return !e.complete() ? "incomplete" : e.ready() ? "ready" : "not ready";
     }
 
     private static Duration age(Instant created, Clock clock) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.kubepodenv.engine.naming.ObjectLabels;
 import io.kubepodenv.engine.Options;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -145,6 +146,36 @@ class KpeCommandLineTest {
         Run run = run("ls", "-n", "empty");
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("no environments in namespace empty");
+    }
+
+    /** The record an up killed before its StatefulSet leaves behind. */
+    private void recordOfAKilledUp(String namespace, String key, String id) {
+        io.kubepodenv.engine.EnvironmentKey k = io.kubepodenv.engine.EnvironmentKey.of(key);
+        client.configMaps().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+            .withNewMetadata().withName(io.kubepodenv.engine.cluster.EnvironmentRecord.name(id))
+            .addToLabels(ObjectLabels.MANAGED_BY, ObjectLabels.MANAGED_BY_VALUE)
+            .addToLabels(ObjectLabels.COMPONENT, ObjectLabels.RECORD_COMPONENT)
+            .addToLabels(ObjectLabels.INSTANCE, id).addToLabels(ObjectLabels.KEY_HASH, k.hash())
+            .addToLabels(ObjectLabels.OWNER, "kpe")
+            .addToAnnotations(ObjectLabels.KEY_ANNOTATION, key)
+            .addToAnnotations(ObjectLabels.DOCKER_HOST, id).endMetadata().build()).create();
+    }
+
+    @Test
+    void lsShowsAnEnvironmentWhoseUpWasKilledAsIncomplete() {
+        recordOfAKilledUp("ns", "shop/PR-9", "shop-pr-9-abcde");
+        Run run = run("ls", "-n", "ns");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("STATE").containsPattern("shop/PR-9 +shop-pr-9-abcde +ns +\\S+ +incomplete +kpe");
+    }
+
+    @Test
+    void lsAsJsonMarksAnEnvironmentWhoseUpWasKilledAsNotComplete() {
+        recordOfAKilledUp("ns", "shop/PR-9", "shop-pr-9-abcde");
+        Run run = run("ls", "-n", "ns", "-o", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("\"id\" : \"shop-pr-9-abcde\"").contains("\"complete\" : false")
+            .contains("\"ready\" : false");
     }
 
     @Test

@@ -17,13 +17,22 @@ import java.util.Optional;
  * @param kinds the kinds it created ({@code apiVersion/Kind})
  * @param owner who created it ({@code kpe}, a Jenkins controller)
  * @param docker where its Docker server listens in the pod, and whether it speaks TLS
+ * @param complete whether every object of its template was applied; false for an environment whose {@code up} was
+ *     killed or is still applying (it is found through its record, and deleted like any other)
  */
 public record Environment(EnvironmentKey key, String id, String namespace, String dockerHost, String templateHash,
-    Optional<Instant> createdAt, boolean ready, List<String> kinds, String owner, DockerEndpoint docker) {
+    Optional<Instant> createdAt, boolean ready, List<String> kinds, String owner, DockerEndpoint docker,
+    boolean complete) {
 
     public Environment {
         kinds = List.copyOf(kinds);
         java.util.Objects.requireNonNull(docker, "docker");
+    }
+
+    /** A complete environment. */
+    public Environment(EnvironmentKey key, String id, String namespace, String dockerHost, String templateHash,
+        Optional<Instant> createdAt, boolean ready, List<String> kinds, String owner, DockerEndpoint docker) {
+        this(key, id, namespace, dockerHost, templateHash, createdAt, ready, kinds, owner, docker, true);
     }
 
     /** An environment whose Docker server listens on plain port 2375. */

@@ -134,7 +134,17 @@ public final class KubePodEnv implements AutoCloseable {
     private ReadyEnvironment upLocked(EnvironmentKey key, Map<String, String> attributes, ProgressListener listener,
         long started, String id, Manifest manifest) {
         EnvironmentLookup lookup = new EnvironmentLookup(client, options.namespace());
-        List<Environment> existing = lookup.findAll(key);
+        List<Environment> existing = new java.util.ArrayList<>();
+        for (Environment found : lookup.findAll(key)) {
+            if (found.complete()) {
+                existing.add(found);
+            } else {
+                // Under the lock nobody else is applying it: an earlier up of this key was killed half-way.
+                listener.warning("deleting an incomplete environment of the same key: " + found.id() + " (an earlier "
+                    + "up did not finish)");
+                deleteInstance(found.id(), found.kinds(), listener);
+            }
+        }
         ReadinessWaiter waiter = new ReadinessWaiter(client, options.namespace());
         if (!existing.isEmpty()) {
             Environment current = existing.get(0);
@@ -174,12 +184,12 @@ public final class KubePodEnv implements AutoCloseable {
         }
     }
 
-    /** The newest environment of {@code key}, if there is one. */
+    /** The newest complete environment of {@code key}, if there is one. */
     public Optional<Environment> find(EnvironmentKey key) {
         return new EnvironmentLookup(client, options.namespace()).find(key);
     }
 
-    /** Every environment in the namespace, newest first. */
+    /** Every environment in the namespace, complete or not (an {@code up} killed half-way), newest first. */
     public List<Environment> list() {
         return new EnvironmentLookup(client, options.namespace()).listAll();
     }
@@ -255,7 +265,7 @@ public final class KubePodEnv implements AutoCloseable {
 
     private static Environment withReady(Environment e) {
         return new Environment(e.key(), e.id(), e.namespace(), e.dockerHost(), e.templateHash(), e.createdAt(), true,
-            e.kinds(), e.owner(), e.docker());
+            e.kinds(), e.owner(), e.docker(), e.complete());
     }
 
     private static String shortHash(String hash) {

@@ -163,6 +163,15 @@ public final class ControlPlane {
             .deleteTimeout(Duration.ofSeconds(90)).owner("kpe-it");
     }
 
+    /** A file of the local cluster's certificate authority ({@code ca.crt}, {@code ca.key}), to sign test certificates. */
+    Path caFile(String name) {
+        Path file = Path.of(setting("KPE_CLUSTER_DIR", tmp() + "/kpe-cluster"), "pki", name);
+        if (!Files.isRegularFile(file)) {
+            throw new AssertionError("the local cluster's CA file " + file + " does not exist; " + HOW_TO_START);
+        }
+        return file;
+    }
+
     /** The cluster's CA certificate, PEM, as the kubeconfig gives it. */
     public String caCertificatePem() {
         try {

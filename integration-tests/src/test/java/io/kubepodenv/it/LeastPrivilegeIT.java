@@ -110,6 +110,27 @@ class LeastPrivilegeIT {
     }
 
     @Test
+    void aRoleThatCannotCreateConfigMapsCannotRecordAnEnvironmentAndUpFailsBeforeAnyObjectWithA403() {
+        ControlPlane cluster = ControlPlane.require();
+        try (KubernetesClient admin = cluster.adminClient();
+            TestNamespace ns = TestNamespace.create(admin, "rbac-record")) {
+            Role less = without(docsRole(admin), "configmaps", "create");
+
+            try (KubernetesClient limited = cluster.tokenClient(grant(admin, ns.name(), "limited", less), ns.name());
+                KubePodEnv engine = new KubePodEnv(limited, cluster.options(ns.name()).build())) {
+                assertThatThrownBy(() -> engine.up(EnvironmentKey.of("it no record"),
+                    new RecordingListener("rbac-record up")))
+                    .isInstanceOf(EnvironmentFailedException.class)
+                    .hasMessageContaining("cannot create the environment's record (ConfigMap kube-pod-env-")
+                    .hasMessageContaining("forbidden (HTTP 403)")
+                    .hasMessageContaining("cannot create resource \"configmaps\"")
+                    .hasMessageContaining("compare them with the Role in docs/rbac.md");
+            }
+            assertThat(ClusterAudit.leftovers(admin, ns.name())).as("left after the refused up").isEmpty();
+        }
+    }
+
+    @Test
     void aRoleWithoutPortForwardFailsUpAtOnceWithA403ExplanationAndLeavesNothing() {
         ControlPlane cluster = ControlPlane.require();
         try (KubernetesClient admin = cluster.adminClient();

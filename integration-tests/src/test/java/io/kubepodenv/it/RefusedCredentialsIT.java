@@ -76,6 +76,31 @@ class RefusedCredentialsIT {
         }
     }
 
+    @Test
+    void anExpiredClientCertificateOfThisClustersCaFailsUpWithinSecondsNamingThe401(@TempDir Path dir)
+        throws Exception {
+        ControlPlane cluster = ControlPlane.require();
+        // A cluster administrator's certificate, signed by this cluster's own CA, valid for one day in 2020. The API
+        // server answers it with a 401 (unlike a certificate of another CA, which it takes for an anonymous request).
+        openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+            "client.key", "-out", "client.csr", "-subj", "/O=system:masters/CN=expired-admin");
+        Files.writeString(dir.resolve("index.txt"), "");
+        Files.writeString(dir.resolve("serial"), "1000\n");
+        Files.writeString(dir.resolve("ca.cnf"), String.join("\n", "[ca]", "default_ca = signer", "[signer]",
+            "database = index.txt", "new_certs_dir = .", "serial = serial", "default_md = sha256", "policy = names",
+            "[names]", "commonName = supplied", "organizationName = optional", ""));
+        openssl(dir, "ca", "-batch", "-config", "ca.cnf", "-cert", cluster.caFile("ca.crt").toString(), "-keyfile",
+            cluster.caFile("ca.key").toString(), "-in", "client.csr", "-out", "client.crt", "-notext",
+            "-startdate", "20200101000000Z", "-enddate", "20200102000000Z");
+        ClusterCredentials expired = new ClusterCredentials.ClientCertificate(
+            Files.readString(dir.resolve("client.crt")), Files.readString(dir.resolve("client.key")), "EC");
+        try (KubernetesClient admin = cluster.adminClient();
+            TestNamespace ns = TestNamespace.create(admin, "expired-cert")) {
+            assertRefusedPromptly(cluster, expired, ns.name(), "refused the credentials (HTTP 401)");
+            assertThat(ClusterAudit.leftovers(admin, ns.name())).as("left after the refused up").isEmpty();
+        }
+    }
+
     private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));

@@ -31,7 +31,8 @@ public final class ClusterErrors {
 
     /**
      * A 403 for the anonymous user: the API server did not recognise the credentials at all (a client certificate
-     * signed by a CA it does not trust, an expired one) and, with anonymous requests allowed, answered as for nobody.
+     * signed by a CA it does not trust) and, with anonymous requests allowed, answered as for nobody. (An expired
+     * certificate of a CA it trusts is answered with a 401.)
      */
     private static boolean treatedAsAnonymous(KubernetesClientException k) {
         return k.getCode() == 403 && serverMessage(k).contains("User \"system:anonymous\"");
@@ -46,7 +47,7 @@ public final class ClusterErrors {
                 case 403 -> treatedAsAnonymous(k)
                     ? "the cluster did not recognise the credentials and answered as for an anonymous user (HTTP 403): "
                         + server + ". The token or client certificate is not one this cluster accepts (a certificate "
-                        + "signed by another CA, or expired)"
+                        + "signed by another CA)"
                     : "forbidden (HTTP 403): " + server + ". The credentials lack a permission in namespace '"
                         + namespace + "'; compare them with the Role in docs/rbac.md";
                 case 404 -> "not found (HTTP 404): " + server

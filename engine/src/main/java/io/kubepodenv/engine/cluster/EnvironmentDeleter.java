@@ -22,9 +22,11 @@ import java.util.concurrent.TimeUnit;
  * Deletes every object that carries an environment's labels, kind by kind: workloads first, claims after them, so
  * that no volume outlives its environment. Idempotent: objects already gone are not an error.
  *
- * <p>Kinds searched: those recorded on the docker-host StatefulSet, those of the current template, and those of the
- * bundled template; so an {@code up} interrupted before its StatefulSet existed still leaves nothing that
- * {@code down} misses.
+ * <p>Kinds searched: those recorded on the environment's record (or, for an environment made before records, its
+ * docker-host StatefulSet), those of the current template, and those of the bundled template, which include the
+ * record's own kind. The record is deleted last; every object of the environment names it as its owner, so whatever
+ * this deletion does not reach (an object of a kind nobody recorded) is deleted by the cluster's garbage collector
+ * once the record is gone. A wait covers the objects found and the environment's pods.
  */
 public final class EnvironmentDeleter {
     /** The kinds of the bundled template, claims included: searched even when nothing records them. */
@@ -105,6 +107,9 @@ public final class EnvironmentDeleter {
                 throw ClusterErrors.failed("list " + kind + " objects to delete", namespace, e);
             }
         }
+        // The records go last: an interrupted deletion leaves them, so the environment is still found and deleted
+        // (and whatever they still own goes with them, by the cluster's garbage collector).
+        found.sort(java.util.Comparator.comparing(EnvironmentDeleter::isRecord));
         List<String> deleted = new ArrayList<>();
         for (GenericKubernetesResource object : found) {
             String what = object.getKind() + " " + object.getMetadata().getName();
@@ -178,6 +183,12 @@ public final class EnvironmentDeleter {
             throw ClusterErrors.failed("wait for the deletion of " + object.getKind() + " "
                 + object.getMetadata().getName(), namespace, e);
         }
+    }
+
+    private static boolean isRecord(GenericKubernetesResource object) {
+        Map<String, String> labels = object.getMetadata().getLabels();
+        return EnvironmentRecord.KIND.equals(object.getKind()) && labels != null
+            && ObjectLabels.RECORD_COMPONENT.equals(labels.get(ObjectLabels.COMPONENT));
     }
 
     private static GenericKubernetesResource asGeneric(io.fabric8.kubernetes.api.model.Pod pod) {

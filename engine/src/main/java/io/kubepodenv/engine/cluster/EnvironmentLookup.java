@@ -1,5 +1,6 @@
 package io.kubepodenv.engine.cluster;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,16 +10,24 @@ import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.naming.ObjectLabels;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Finds environments on the cluster. The cluster is the source of truth: an environment is its docker-host
- * StatefulSet, recognised by the engine's labels; the whole key is read back from its annotation, so keys whose
- * sanitised label values collide are still told apart.
+ * Finds environments on the cluster. The cluster is the source of truth: an environment is its record (a ConfigMap,
+ * see {@link EnvironmentRecord}) together with its docker-host StatefulSet, both recognised by the engine's labels;
+ * the whole key is read back from an annotation, so keys whose sanitised label values collide are still told apart.
+ *
+ * <p>A record without a StatefulSet, or not yet marked complete, is an incomplete environment (its {@code up} was
+ * killed, or is still applying). A StatefulSet without a record is an environment made before records existed: it is
+ * found, and deleted, as before. Two list calls, whatever the number of environments.
  */
 public final class EnvironmentLookup {
     private final KubernetesClient client;
@@ -29,46 +38,91 @@ public final class EnvironmentLookup {
         this.namespace = namespace;
     }
 
-    /** Every live environment of {@code key}, newest first (normally one; more only after a failed replacement). */
+    /**
+     * Every environment of {@code key}, complete or not, newest first (normally one; more only after a failed
+     * replacement or an interrupted {@code up}).
+     */
     public List<Environment> findAll(EnvironmentKey key) {
-        return list(Map.of(ObjectLabels.MANAGED_BY, ObjectLabels.MANAGED_BY_VALUE,
-            ObjectLabels.COMPONENT, ObjectLabels.DOCKER_HOST_COMPONENT,
-            ObjectLabels.KEY_HASH, key.hash()), "look up environment '" + key + "'").stream()
+        return list(Map.of(ObjectLabels.KEY_HASH, key.hash()), "look up environment '" + key + "'").stream()
             .filter(e -> e.key().equals(key))
             .toList();
     }
 
-    /** The newest live environment of {@code key}. */
+    /** The newest complete environment of {@code key}: the one a tunnel or exec can use. */
     public Optional<Environment> find(EnvironmentKey key) {
-        return findAll(key).stream().findFirst();
+        return findAll(key).stream().filter(Environment::complete).findFirst();
     }
 
-    /** Every environment in the namespace, newest first: one list call whatever their number. */
+    /** Every environment in the namespace, complete or not, newest first. */
     public List<Environment> listAll() {
-        return list(Map.of(ObjectLabels.MANAGED_BY, ObjectLabels.MANAGED_BY_VALUE,
-            ObjectLabels.COMPONENT, ObjectLabels.DOCKER_HOST_COMPONENT), "list environments");
+        return list(Map.of(), "list environments");
     }
 
-    private List<Environment> list(Map<String, String> labels, String action) {
-        List<StatefulSet> items;
+    private List<Environment> list(Map<String, String> extraLabels, String action) {
+        Map<String, String> records = new LinkedHashMap<>(EnvironmentRecord.selector());
+        records.putAll(extraLabels);
+        Map<String, String> hosts = new LinkedHashMap<>(Map.of(ObjectLabels.MANAGED_BY, ObjectLabels.MANAGED_BY_VALUE,
+            ObjectLabels.COMPONENT, ObjectLabels.DOCKER_HOST_COMPONENT));
+        hosts.putAll(extraLabels);
+        List<ConfigMap> recordItems;
+        List<StatefulSet> hostItems;
         try {
-            items = client.apps().statefulSets().inNamespace(namespace).withLabels(labels).list().getItems();
+            recordItems = client.configMaps().inNamespace(namespace).withLabels(records).list().getItems();
+            hostItems = client.apps().statefulSets().inNamespace(namespace).withLabels(hosts).list().getItems();
         } catch (KubernetesClientException e) {
             throw ClusterErrors.failed(action + " in namespace '" + namespace + "'", namespace, e);
         }
-        return items.stream()
-            .filter(s -> s.getMetadata().getDeletionTimestamp() == null)
-            .map(EnvironmentLookup::toEnvironment)
-            .flatMap(Optional::stream)
-            .sorted(Comparator.comparing((Environment e) -> e.createdAt().orElse(Instant.EPOCH)).reversed())
-            .toList();
+        return merge(recordItems, hostItems);
     }
 
-    /** The environment a docker-host StatefulSet stands for; empty when its annotations were tampered with. */
-    static Optional<Environment> toEnvironment(StatefulSet sts) {
-        ObjectMeta meta = sts.getMetadata();
-        Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
-        Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
+    /**
+     * The environments that records and docker-host StatefulSets stand for, newest first: a record with the
+     * StatefulSet of its instance, a record alone (incomplete), or a StatefulSet alone (made before records). Objects
+     * being deleted and objects whose annotations were tampered with are left out.
+     */
+    static List<Environment> merge(List<ConfigMap> records, List<StatefulSet> hosts) {
+        Map<String, StatefulSet> hostById = new LinkedHashMap<>();
+        for (StatefulSet sts : hosts) {
+            if (sts.getMetadata().getDeletionTimestamp() == null) {
+                String id = labels(sts.getMetadata()).get(ObjectLabels.INSTANCE);
+                if (id != null) {
+                    hostById.putIfAbsent(id, sts);
+                }
+            }
+        }
+        List<Environment> found = new ArrayList<>();
+        Set<String> recorded = new HashSet<>();
+        for (ConfigMap record : records) {
+            if (record.getMetadata().getDeletionTimestamp() != null) {
+                continue;
+            }
+            String id = labels(record.getMetadata()).get(ObjectLabels.INSTANCE);
+            if (id == null) {
+                continue;
+            }
+            recorded.add(id);
+            Optional<StatefulSet> host = Optional.ofNullable(hostById.get(id));
+            boolean complete = host.isPresent()
+                && "true".equals(annotations(record.getMetadata()).get(ObjectLabels.COMPLETE));
+            toEnvironment(record.getMetadata(), host.map(ReadinessWaiter::stsReady).orElse(false), complete)
+                .ifPresent(found::add);
+        }
+        hostById.forEach((id, sts) -> {
+            if (!recorded.contains(id)) {
+                toEnvironment(sts.getMetadata(), ReadinessWaiter.stsReady(sts), true).ifPresent(found::add);
+            }
+        });
+        found.sort(Comparator.comparing((Environment e) -> e.createdAt().orElse(Instant.EPOCH)).reversed());
+        return found;
+    }
+
+    /**
+     * The environment a record or a docker-host StatefulSet describes (both carry the same annotations); empty when
+     * they were tampered with.
+     */
+    private static Optional<Environment> toEnvironment(ObjectMeta meta, boolean ready, boolean complete) {
+        Map<String, String> annotations = annotations(meta);
+        Map<String, String> labels = labels(meta);
         String key = annotations.get(ObjectLabels.KEY_ANNOTATION);
         String id = labels.get(ObjectLabels.INSTANCE);
         if (key == null || key.isBlank() || id == null) {
@@ -81,13 +135,22 @@ public final class EnvironmentLookup {
             return Optional.empty();
         }
         String kinds = annotations.getOrDefault(ObjectLabels.KINDS, "");
-        boolean ready = ReadinessWaiter.stsReady(sts);
-        return Optional.of(new Environment(environmentKey, id, meta.getNamespace(), meta.getName(),
+        String dockerHost = ObjectLabels.RECORD_COMPONENT.equals(labels.get(ObjectLabels.COMPONENT))
+            ? annotations.getOrDefault(ObjectLabels.DOCKER_HOST, "") : meta.getName();
+        return Optional.of(new Environment(environmentKey, id, meta.getNamespace(), dockerHost,
             annotations.getOrDefault(ObjectLabels.TEMPLATE_HASH, ""), createdAt(meta), ready,
             kinds.isBlank() ? List.of() : Arrays.asList(kinds.split(",")),
             labels.getOrDefault(ObjectLabels.OWNER, ""),
             io.kubepodenv.engine.DockerEndpoint.fromAnnotations(annotations.get(ObjectLabels.DOCKER_PORT),
-                annotations.get(ObjectLabels.DOCKER_TLS))));
+                annotations.get(ObjectLabels.DOCKER_TLS)), complete));
+    }
+
+    private static Map<String, String> labels(ObjectMeta meta) {
+        return meta.getLabels() == null ? Map.of() : meta.getLabels();
+    }
+
+    private static Map<String, String> annotations(ObjectMeta meta) {
+        return meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
     }
 
     private static Optional<Instant> createdAt(ObjectMeta meta) {

@@ -62,7 +62,9 @@ public final class AccessCheck {
      */
     public static List<Permission> required(List<String> kinds) {
         Set<Permission> out = new LinkedHashSet<>();
-        for (String kind : kinds) {
+        List<String> all = new java.util.ArrayList<>(kinds);
+        all.add(0, "v1/ConfigMap"); // the environment's record, whatever the template creates
+        for (String kind : new LinkedHashSet<>(all)) {
             int slash = kind.lastIndexOf('/');
             String apiVersion = slash < 0 ? "v1" : kind.substring(0, slash);
             String name = kind.substring(slash + 1);

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeoutException;
  * namespace: two builds of one pull request never create two environments, and never delete one under each other.
  *
  * <p>The holder renews the lease while it works; a holder that dies stops renewing, and its lease can be taken over
- * once it has expired, so a crash never blocks a key for longer than the lease duration. Waiting for a held lock
+ * once it has expired, so a crash never blocks a key for longer than the lease duration; garbage collection deletes
+ * expired locks ({@link Locks#collectExpired}). Waiting for a held lock
  * watches the lease (no polling) and is bounded by a timeout that names the holder.
  */
 public final class EnvironmentLock implements AutoCloseable {
@@ -205,12 +206,90 @@ public final class EnvironmentLock implements AutoCloseable {
     }
 
     private long millisUntilExpiry(Lease lease) {
-        ZonedDateTime renewed = lease.getSpec().getRenewTime();
-        Integer seconds = lease.getSpec().getLeaseDurationSeconds();
+        return millisUntilExpiry(lease, now());
+    }
+
+    private static long millisUntilExpiry(Lease lease, ZonedDateTime now) {
+        ZonedDateTime renewed = lease.getSpec() == null ? null : lease.getSpec().getRenewTime();
+        Integer seconds = lease.getSpec() == null ? null : lease.getSpec().getLeaseDurationSeconds();
         if (renewed == null || seconds == null) {
             return 0;
         }
-        return Duration.between(now(), renewed.plusSeconds(seconds)).toMillis();
+        return Duration.between(now, renewed.plusSeconds(seconds)).toMillis();
+    }
+
+    /**
+     * The locks of {@code namespace} as listed at one moment (one list call): which keys are held right now, and which
+     * locks expired because their holder was killed before it could release them.
+     */
+    public static Locks list(KubernetesClient client, String namespace, Clock clock) {
+        try {
+            return new Locks(client, namespace, ZonedDateTime.ofInstant(clock.instant(), ZoneOffset.UTC),
+                client.leases().inNamespace(namespace).withLabels(Map.of(ObjectLabels.MANAGED_BY,
+                    ObjectLabels.MANAGED_BY_VALUE, LOCK_LABEL, "true")).list().getItems());
+        } catch (KubernetesClientException e) {
+            throw ClusterErrors.failed("list the locks of environments", namespace, e);
+        }
+    }
+
+    /** The locks of a namespace, as {@link #list} found them. */
+    public static final class Locks {
+        private final KubernetesClient client;
+        private final String namespace;
+        private final ZonedDateTime now;
+        private final List<Lease> leases;
+
+        private Locks(KubernetesClient client, String namespace, ZonedDateTime now, List<Lease> leases) {
+            this.client = client;
+            this.namespace = namespace;
+            this.now = now;
+            this.leases = List.copyOf(leases);
+        }
+
+        /** Who holds the lock of {@code key} (it has not expired), if anyone. */
+        public java.util.Optional<String> holder(EnvironmentKey key) {
+            return leases.stream().filter(l -> key.value().equals(keyOf(l)) && millisUntilExpiry(l, now) > 0)
+                .map(l -> l.getSpec().getHolderIdentity() == null ? "?" : l.getSpec().getHolderIdentity())
+                .findFirst();
+        }
+
+        /**
+         * Deletes the locks that had expired when listed. An expired lock protects nothing (the next {@code up} takes
+         * it over), so this is safe whoever made it; a lock taken over or renewed since the listing is kept (the
+         * deletion is conditional on the version that was seen).
+         *
+         * @return the names of the leases deleted (or that would be, with {@code dryRun})
+         */
+        public List<String> collectExpired(boolean dryRun, ProgressListener listener) {
+            List<String> collected = new java.util.ArrayList<>();
+            for (Lease lock : leases) {
+                if (millisUntilExpiry(lock, now) > 0) {
+                    continue;
+                }
+                String name = lock.getMetadata().getName();
+                String holder = lock.getSpec() == null ? null : lock.getSpec().getHolderIdentity();
+                if (!dryRun) {
+                    try {
+                        client.leases().inNamespace(namespace).withName(name)
+                            .lockResourceVersion(lock.getMetadata().getResourceVersion()).delete();
+                    } catch (KubernetesClientException e) {
+                        if (e.getCode() == 404 || e.getCode() == 409) {
+                            continue; // gone already, or taken over since it was listed
+                        }
+                        throw ClusterErrors.failed("delete the expired lock " + name, namespace, e);
+                    }
+                }
+                collected.add(name);
+                listener.progress((dryRun ? "would delete" : "deleted") + " the expired lock of '" + keyOf(lock)
+                    + "' (Lease " + name + (holder == null ? "" : ", last held by " + holder) + ")");
+            }
+            return collected;
+        }
+
+        private static String keyOf(Lease lock) {
+            Map<String, String> annotations = lock.getMetadata().getAnnotations();
+            return annotations == null ? "?" : annotations.getOrDefault(ObjectLabels.KEY_ANNOTATION, "?");
+        }
     }
 
     private void awaitChange(String name, long nanos) {

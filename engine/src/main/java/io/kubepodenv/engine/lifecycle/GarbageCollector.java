@@ -13,8 +13,10 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Deletes dead environments in one sweep: one list call for the environments, then one list call per kind for all
- * their objects together, whatever their number.
+ * Deletes dead environments in one sweep: two list calls for the environments (their records and docker-host
+ * StatefulSets; incomplete ones included), then one list call per kind for all their objects together, whatever
+ * their number; then the locks that expired (left by killed processes). An incomplete environment whose lock is
+ * held is being created by a live process and is left alone.
  */
 public final class GarbageCollector {
     private final KubernetesClient client;
@@ -25,6 +27,26 @@ public final class GarbageCollector {
         this.client = client;
         this.namespace = namespace;
         this.clock = clock;
+    }
+
+    /**
+     * The environments that no {@code up} is creating right now: an incomplete one whose key's lock is held is being
+     * applied (or replaced) by a live process, and is left to it; once that process is gone its lock expires and the
+     * next sweep decides.
+     */
+    private static List<Environment> notBeingCreated(List<Environment> all, EnvironmentLock.Locks locks,
+        ProgressListener listener) {
+        List<Environment> result = new java.util.ArrayList<>();
+        for (Environment e : all) {
+            java.util.Optional<String> holder = e.complete() ? java.util.Optional.empty() : locks.holder(e.key());
+            if (holder.isPresent()) {
+                listener.progress("leaving " + e.id() + " ('" + e.key() + "') alone: it is incomplete and "
+                    + holder.get() + " holds its lock (an up is creating it)");
+            } else {
+                result.add(e);
+            }
+        }
+        return result;
     }
 
     /** The outcome of a sweep. */
@@ -42,7 +64,8 @@ public final class GarbageCollector {
     public Sweep sweep(CollectionPolicy policy, boolean dryRun, boolean wait, Duration timeout,
         ProgressListener listener) {
         List<Environment> all = new EnvironmentLookup(client, namespace).listAll();
-        List<CollectionPolicy.Verdict> doomed = policy.decide(all, clock.instant());
+        EnvironmentLock.Locks locks = EnvironmentLock.list(client, namespace, clock);
+        List<CollectionPolicy.Verdict> doomed = policy.decide(notBeingCreated(all, locks, listener), clock.instant());
         for (CollectionPolicy.Verdict v : doomed) {
             listener.progress((dryRun ? "would delete " : "deleting ") + v.environment().id() + " ('"
                 + v.environment().key() + "'): " + v.reason());
@@ -56,6 +79,7 @@ public final class GarbageCollector {
             });
             new EnvironmentDeleter(client, namespace).deleteInstances(ids, kinds, wait, timeout, listener);
         }
+        locks.collectExpired(dryRun, listener);
         return new Sweep(doomed, all.size());
     }
 
@@ -81,7 +105,9 @@ public final class GarbageCollector {
     public Reconciliation reconcile(Supplier<ReconcilePolicy> policy, boolean dryRun, boolean wait, Duration timeout,
         ProgressListener listener) {
         List<Environment> all = new EnvironmentLookup(client, namespace).listAll();
-        List<ReconcilePolicy.Decision> decisions = policy.get().decide(all, clock.instant());
+        EnvironmentLock.Locks locks = EnvironmentLock.list(client, namespace, clock);
+        List<ReconcilePolicy.Decision> decisions = policy.get().decide(notBeingCreated(all, locks, listener),
+            clock.instant());
         Set<String> ids = new LinkedHashSet<>();
         Set<String> kinds = new LinkedHashSet<>();
         for (ReconcilePolicy.Decision d : decisions) {
@@ -100,6 +126,7 @@ public final class GarbageCollector {
         if (!dryRun && !ids.isEmpty()) {
             new EnvironmentDeleter(client, namespace).deleteInstances(ids, kinds, wait, timeout, listener);
         }
+        locks.collectExpired(dryRun, listener);
         return new Reconciliation(decisions, all.size());
     }
 }

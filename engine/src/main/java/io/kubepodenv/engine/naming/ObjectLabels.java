@@ -16,6 +16,8 @@ public final class ObjectLabels {
     /** Label set by the template on exactly one StatefulSet: the one that runs the Docker server. */
     public static final String COMPONENT = "app.kubernetes.io/component";
     public static final String DOCKER_HOST_COMPONENT = "docker-host";
+    /** Value of {@link #COMPONENT} on the environment's record, the object that owns all the others. */
+    public static final String RECORD_COMPONENT = "environment-record";
     /** Label naming who owns the environment (a Jenkins controller, or {@code kpe}); optional. */
     public static final String OWNER = PREFIX + "owner";
 
@@ -31,6 +33,10 @@ public final class ObjectLabels {
     public static final String DOCKER_PORT = PREFIX + "docker-port";
     /** Annotation, on the docker-host StatefulSet: {@code "true"} when the Docker server requires TLS. */
     public static final String DOCKER_TLS = PREFIX + "docker-tls";
+    /** Annotation, on the environment's record: the name of the docker-host StatefulSet. */
+    public static final String DOCKER_HOST = PREFIX + "docker-host";
+    /** Annotation, on the environment's record: {@code "true"} once every object of the template was applied. */
+    public static final String COMPLETE = PREFIX + "complete";
     /** Prefix of caller-supplied annotations (owner's metadata such as the pull request's URL). */
     public static final String ATTRIBUTE_PREFIX = PREFIX + "attr-";
 

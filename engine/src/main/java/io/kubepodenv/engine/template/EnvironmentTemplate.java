@@ -35,6 +35,8 @@ import java.util.regex.Pattern;
  */
 public final class EnvironmentTemplate {
     public static final int MAX_OBJECTS = 100;
+    /** Prefix of the name of the environment's record (a ConfigMap the engine creates; see cluster/EnvironmentRecord). */
+    public static final String RECORD_PREFIX = "kube-pod-env-";
     private static final Pattern DNS_SUBDOMAIN =
         Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
@@ -83,6 +85,10 @@ public final class EnvironmentTemplate {
             if (!seen.add(object.apiVersion().replaceAll("/.*", "") + "/" + object.kind() + "/" + object.name())) {
                 throw invalid(source, object.describe() + ": a second " + object.kind() + " named '" + object.name()
                     + "'; names must be unique per kind");
+            }
+            if ("ConfigMap".equals(object.kind()) && object.name().equals(RECORD_PREFIX + instanceId)) {
+                throw invalid(source, object.describe() + ": the name '" + object.name() + "' is taken by the "
+                    + "environment's record, which the engine creates; choose another name");
             }
         }
         ManifestObject dockerHost = findDockerHost(source, objects);

@@ -11,10 +11,12 @@ import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.Options;
 import io.kubepodenv.engine.ReadyEnvironment;
 import io.kubepodenv.engine.TemplateSource;
+import io.kubepodenv.engine.testing.ApplyPatchShimDispatcher.Call;
 import io.kubepodenv.engine.testing.MockCluster;
 import io.kubepodenv.engine.testing.MockClusterExtension;
 import io.kubepodenv.engine.testing.RecordingListener;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -53,13 +55,14 @@ class KubePodEnvDownTest {
     }
 
     @Test
-    void downDeletesTheStatefulSetBeforeTheClaims() {
+    void downDeletesTheStatefulSetFirstThenTheClaimsAndTheRecordLast() {
         String id = up(cluster().options().build(), KEY).environment().id();
         EnvironmentDeleter.Result result = down(cluster().options().build(), KEY, false);
         assertThat(result.deleted().get(0)).isEqualTo("StatefulSet " + id);
-        assertThat(cluster().engineRequests().stream().filter(c -> c.method().equals("DELETE"))
-            .filter(c -> !c.resourcePath().contains("/leases")).reduce((a, b) -> b).orElseThrow().resourcePath())
-            .contains("/persistentvolumeclaims/");
+        List<String> deletes = cluster().engineRequests().stream().filter(c -> c.method().equals("DELETE"))
+            .filter(c -> !c.resourcePath().contains("/leases")).map(Call::resourcePath).toList();
+        assertThat(deletes.get(deletes.size() - 1)).endsWith("/configmaps/kube-pod-env-" + id);
+        assertThat(deletes.get(deletes.size() - 2)).contains("/persistentvolumeclaims/");
     }
 
     @Test
@@ -104,7 +107,7 @@ class KubePodEnvDownTest {
         up(cluster().options().build(), KEY);
         String other = up(cluster().options().build(), EnvironmentKey.of("org/repo/PR-8")).environment().id();
         down(cluster().options().build(), KEY, true);
-        assertThat(cluster().managedObjectNames()).hasSize(6).allMatch(n -> n.contains(other));
+        assertThat(cluster().managedObjectNames()).hasSize(7).allMatch(n -> n.contains(other));
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.kubepodenv.engine.DockerServerCheck;
+import io.kubepodenv.engine.Environment;
 import io.kubepodenv.engine.EnvironmentFailedException;
 import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
@@ -15,6 +16,7 @@ import io.kubepodenv.engine.ReadyEnvironment;
 import io.kubepodenv.engine.TemplateSource;
 import io.kubepodenv.engine.naming.InstanceIds;
 import io.kubepodenv.engine.naming.ObjectLabels;
+import io.kubepodenv.engine.template.EnvironmentTemplate;
 import io.kubepodenv.engine.testing.ApplyPatchShimDispatcher;
 import io.kubepodenv.engine.testing.ApplyPatchShimDispatcher.Call;
 import io.kubepodenv.engine.testing.MockCluster;
@@ -70,8 +72,18 @@ class KubePodEnvUpTest {
         return call.resourcePath().contains("/leases");
     }
 
+    /** Writes of the environment's record: its creation and its completion mark. */
+    private static boolean isRecord(Call call) {
+        return call.resourcePath().contains("/configmaps/" + EnvironmentTemplate.RECORD_PREFIX)
+            || call.body() != null && call.body().contains(ObjectLabels.RECORD_COMPONENT);
+    }
+
     private List<Call> engineWritesExceptLeases() {
         return cluster().engineRequests().stream().filter(Call::isWrite).filter(c -> !isLease(c)).toList();
+    }
+
+    private List<Call> templateWrites() {
+        return engineWritesExceptLeases().stream().filter(c -> !isRecord(c)).toList();
     }
 
     @Test
@@ -80,7 +92,8 @@ class KubePodEnvUpTest {
         String id = ready.environment().id();
         assertThat(ready.reused()).isFalse();
         assertThat(ready.pod()).isEqualTo(id + "-0");
-        assertThat(cluster().managedObjectNames()).containsExactlyInAnyOrder("ConfigMap/" + id + "-dc",
+        assertThat(cluster().managedObjectNames()).containsExactlyInAnyOrder("ConfigMap/kube-pod-env-" + id,
+            "ConfigMap/" + id + "-dc",
             "NetworkPolicy/" + id + "-deny-ingress", "PersistentVolumeClaim/data-" + id + "-0", "Pod/" + id + "-0",
             "ServiceAccount/" + id + "-sa", "StatefulSet/" + id);
     }
@@ -90,7 +103,7 @@ class KubePodEnvUpTest {
         ReadyEnvironment ready = up(cluster().options().build());
         List<GenericKubernetesResource> applied = cluster().managedObjects().stream()
             .filter(o -> !o.getKind().equals("Pod") && !o.getKind().equals("PersistentVolumeClaim")).toList();
-        assertThat(applied).hasSize(4);
+        assertThat(applied).hasSize(5); // the template's four objects and the environment's record
         for (GenericKubernetesResource object : applied) {
             assertThat(object.getMetadata().getLabels())
                 .containsEntry(ObjectLabels.MANAGED_BY, ObjectLabels.MANAGED_BY_VALUE)
@@ -104,6 +117,66 @@ class KubePodEnvUpTest {
                 .containsEntry(ObjectLabels.ATTRIBUTE_PREFIX + "pr-url", "https://example.com/pr/7")
                 .containsKey(ObjectLabels.CREATED_AT);
         }
+    }
+
+    @Test
+    void everyTemplateObjectAndClaimTemplateIsOwnedByTheRecordWhichIsCreatedFirst() {
+        ReadyEnvironment ready = up(cluster().options().build());
+        String record = EnvironmentTemplate.RECORD_PREFIX + ready.environment().id();
+        ConfigMap recordMap = cluster().fixtureClient().configMaps().withName(record).get();
+        assertThat(recordMap.getMetadata().getLabels()).containsEntry(ObjectLabels.COMPONENT,
+            ObjectLabels.RECORD_COMPONENT);
+        assertThat(recordMap.getMetadata().getAnnotations()).containsEntry(ObjectLabels.COMPLETE, "true")
+            .containsEntry(ObjectLabels.DOCKER_HOST, ready.environment().dockerHost());
+        List<Call> writes = engineWritesExceptLeases();
+        assertThat(writes.get(0).method()).isEqualTo("POST");
+        assertThat(writes.get(0).body()).contains(record);
+        List<GenericKubernetesResource> owned = cluster().managedObjects().stream()
+            .filter(o -> !o.getKind().equals("Pod") && !o.getKind().equals("PersistentVolumeClaim")
+                && !o.getMetadata().getName().equals(record)).toList();
+        assertThat(owned).hasSize(4);
+        // The mock's StatefulSet controller does not copy claim templates' metadata; the real one does (see the
+        // integration tests), so the claim template is checked here.
+        io.fabric8.kubernetes.api.model.apps.StatefulSet set = cluster().fixtureClient().apps().statefulSets()
+            .withName(ready.environment().dockerHost()).get();
+        assertThat(set.getSpec().getVolumeClaimTemplates()).singleElement().satisfies(c -> assertThat(
+            c.getMetadata().getOwnerReferences()).singleElement().satisfies(r -> assertThat(r.getUid())
+                .isEqualTo(recordMap.getMetadata().getUid())));
+        assertThat(owned).allSatisfy(o -> assertThat(o.getMetadata().getOwnerReferences())
+            .anySatisfy(r -> {
+                assertThat(r.getKind()).isEqualTo("ConfigMap");
+                assertThat(r.getName()).isEqualTo(record);
+                assertThat(r.getUid()).isEqualTo(recordMap.getMetadata().getUid());
+                assertThat(r.getBlockOwnerDeletion()).as("needs no finalizers permission").isNull();
+            }));
+    }
+
+    @Test
+    void anIncompleteEnvironmentOfTheKeyIsReplacedNotReused() {
+        try (KubePodEnv engine = engine(cluster().options().build())) {
+            assertThatThrownBy(() -> engine.up(KEY, message -> {
+                if (message.startsWith("applied ConfigMap")) {
+                    throw new Killed();
+                }
+            })).isInstanceOf(Killed.class);
+            Environment incomplete = engine.list().get(0);
+            assertThat(incomplete.complete()).isFalse();
+            assertThat(engine.find(KEY)).as("find offers only complete environments").isEmpty();
+
+            ReadyEnvironment ready = engine.up(KEY, listener);
+
+            assertThat(ready.reused()).isFalse();
+            assertThat(listener.text()).contains("deleting an incomplete environment of the same key: "
+                + incomplete.id());
+            assertThat(engine.list()).singleElement().satisfies(e -> {
+                assertThat(e.id()).isEqualTo(ready.environment().id());
+                assertThat(e.complete()).isTrue();
+            });
+        }
+    }
+
+    /** Not an exception: nothing in the engine catches it, so no rollback runs, as after a kill. */
+    private static final class Killed extends Error {
     }
 
     @Test
@@ -121,7 +194,7 @@ class KubePodEnvUpTest {
             p -> assertThat(p).contains("/api/v1/namespaces/kpe-test/configmaps/"),
             p -> assertThat(p).contains("/apis/networking.k8s.io/v1/namespaces/kpe-test/networkpolicies/"),
             p -> assertThat(p).contains("/apis/apps/v1/namespaces/kpe-test/statefulsets/"));
-        assertThat(engineWritesExceptLeases()).allMatch(Call::isApply);
+        assertThat(templateWrites()).allMatch(Call::isApply);
     }
 
     @Test
@@ -135,8 +208,8 @@ class KubePodEnvUpTest {
     void withoutServerSideApplyAbsentObjectsAreCreated() {
         up(cluster().options().serverSideApply(false).build());
         assertThat(cluster().api().applyRequests()).isEmpty();
-        assertThat(engineWritesExceptLeases()).extracting(Call::method).containsOnly("POST").hasSize(4);
-        assertThat(cluster().managedObjects()).hasSize(6);
+        assertThat(templateWrites()).extracting(Call::method).containsOnly("POST").hasSize(4);
+        assertThat(cluster().managedObjects()).hasSize(7);
     }
 
     @Test
@@ -291,10 +364,10 @@ class KubePodEnvUpTest {
         cluster().api().failWhen(c -> c.method().equals("DELETE") && !isLease(c), 503);
         assertThatThrownBy(() -> up(cluster().options().build())).isInstanceOf(EnvironmentFailedException.class);
         assertThat(listener.text()).contains("could not delete the failed environment");
-        assertThat(cluster().managedObjectNames()).hasSize(2);
+        assertThat(cluster().managedObjectNames()).hasSize(3);
         cluster().api().clearFailures();
         try (KubePodEnv engine = engine(cluster().options().build())) {
-            assertThat(engine.down(KEY, true, listener).deleted()).hasSize(2);
+            assertThat(engine.down(KEY, true, listener).deleted()).hasSize(3);
         }
         assertThat(cluster().awaitNoManagedObjects(SETTLE)).isEmpty();
     }
@@ -304,7 +377,7 @@ class KubePodEnvUpTest {
         cluster().controller().behaviour(PodBehaviour.neverReady());
         assertThatThrownBy(() -> up(cluster().options().keepOnFailure(true).build()))
             .isInstanceOf(EnvironmentFailedException.class);
-        assertThat(cluster().managedObjectNames()).hasSize(6);
+        assertThat(cluster().managedObjectNames()).hasSize(7);
         try (KubePodEnv engine = engine(cluster().options().build())) {
             engine.down(KEY, true, listener);
         }

@@ -342,6 +342,8 @@ class EnvironmentTemplateTest {
                 "namespace 'kube-system' is not the configured namespace 'kpe-test'"),
             docs("two objects of one kind and name", configMap + "---\n" + configMap + "---\n", "",
                 "a second ConfigMap named 'c'"),
+            docs("a ConfigMap named like the environment's record", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                + "  name: kube-pod-env-{{ id }}\n---\n", "", "is taken by the environment's record"),
             docs("label value not a string", configMap + "  labels:\n    tier: 3\n---\n", "",
                 "metadata.labels.tier must be a string"),
             docs("invalid label value", configMap + "  labels:\n    tier: \"no spaces allowed\"\n---\n", "",
