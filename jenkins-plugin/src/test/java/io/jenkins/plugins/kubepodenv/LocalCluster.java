@@ -37,7 +37,7 @@ final class LocalCluster implements AutoCloseable {
     private static final List<String[]> OUR_KINDS = List.of(new String[] {"apps/v1", "StatefulSet"},
         new String[] {"v1", "ServiceAccount"}, new String[] {"v1", "ConfigMap"},
         new String[] {"networking.k8s.io/v1", "NetworkPolicy"}, new String[] {"v1", "PersistentVolumeClaim"},
-        new String[] {"v1", "Pod"});
+        new String[] {"v1", "Pod"}, new String[] {"coordination.k8s.io/v1", "Lease"});
 
     final String server;
     final String kubeconfig;
