@@ -57,9 +57,10 @@ final class ClientPortForward implements PortForwardTransport {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof WebSocketHandshakeException handshake && handshake.getResponse() != null) {
-                throw new TunnelException("port-forward to " + target + " " + PortForwardConnection.REFUSED_BY_API
-                        + handshake.getResponse().code() + " (check that the pod exists and that the credentials may"
-                        + " create pods/portforward in namespace " + namespace + ")", cause);
+                int status = handshake.getResponse().code();
+                throw new PortForwardRefusedException("port-forward to " + target
+                        + " was refused by the Kubernetes API: HTTP " + status + " (check that the pod exists and that"
+                        + " the credentials may create pods/portforward in namespace " + namespace + ")", status, "");
             }
             throw new TunnelException("port-forward to " + target + " failed: " + DirectPortForward.describe(cause),
                     cause);

@@ -17,8 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Port-forwards on connections of our own to the API server: an HTTP/1.1 upgrade to a {@code v4.channel.k8s.io}
@@ -33,7 +31,6 @@ final class DirectPortForward implements PortForwardTransport {
     private static final String WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
     private static final int MAX_ERROR_BODY = 4096;
-    private static final Pattern STATUS_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private final ApiServerEndpoint endpoint;
     private final String namespace;
@@ -74,7 +71,7 @@ final class DirectPortForward implements PortForwardTransport {
                 refusal = r;
             }
         }
-        throw new TunnelException(refusal.getMessage());
+        throw new PortForwardRefusedException(refusal.getMessage(), refusal.status, refusal.apiServerMessage);
     }
 
     /**
@@ -114,8 +111,8 @@ final class DirectPortForward implements PortForwardTransport {
             Head head = readHead(in);
             if (head.status != 101) {
                 String message = statusMessage(in, head);
-                throw new Refusal(head.status, "port-forward to " + target + " "
-                        + PortForwardConnection.REFUSED_BY_API + head.status
+                throw new Refusal(head.status, message, "port-forward to " + target
+                        + " was refused by the Kubernetes API: HTTP " + head.status
                         + " (check that the pod exists and that the credentials may create pods/portforward in"
                         + " namespace " + namespace + ")" + (message.isEmpty() ? "" : ": " + message));
             }
@@ -237,8 +234,7 @@ final class DirectPortForward implements PortForwardTransport {
                 return "";
             }
             byte[] body = in.readNBytes(n);
-            Matcher m = STATUS_MESSAGE.matcher(new String(body, StandardCharsets.UTF_8));
-            return m.find() ? m.group(1).replace("\\\"", "\"").replace("\\\\", "\\") : "";
+            return JsonText.topLevelString(new String(body, StandardCharsets.UTF_8), "message").orElse("");
         } catch (IOException | NumberFormatException e) {
             return "";
         }
@@ -288,10 +284,12 @@ final class DirectPortForward implements PortForwardTransport {
     private static final class Refusal extends Exception {
         private static final long serialVersionUID = 1L;
         final int status;
+        final String apiServerMessage;
 
-        Refusal(int status, String message) {
+        Refusal(int status, String apiServerMessage, String message) {
             super(message, null, false, false);
             this.status = status;
+            this.apiServerMessage = apiServerMessage;
         }
     }
 }

@@ -53,6 +53,10 @@ public final class DockerTunnel implements AutoCloseable {
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final AtomicLong connectionIds = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
+    /** The last failure of a connection before it passed data, and how many there were: what a ping ran into. */
+    private final java.util.concurrent.atomic.AtomicReference<TunnelException> lastFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicLong failures = new AtomicLong();
 
     private DockerTunnel(PortForwardTransport transport, String namespace, PodLocator locator, TunnelOptions options)
             throws IOException {
@@ -207,8 +211,9 @@ public final class DockerTunnel implements AutoCloseable {
     /**
      * Pings the Docker server through the tunnel, retrying until it answers or the timeout passes.
      *
-     * @throws TunnelException with the last failure when it does not answer in time, at once when the Kubernetes API
-     *                         refuses the port-forward (HTTP 401 or 403)
+     * @throws PortForwardRefusedException at once when the Kubernetes API refuses the port-forward (HTTP 401 or 403),
+     *                                     with the status and the API server's message
+     * @throws TunnelException             with the last failure when it does not answer in time
      */
     public void awaitPing(Duration timeout) {
         awaitServer(timeout, false);
@@ -232,6 +237,7 @@ public final class DockerTunnel implements AutoCloseable {
             }
             attempts++;
             Duration attemptTimeout = Duration.ofNanos(Math.min(leftNanos, TimeUnit.SECONDS.toNanos(10)));
+            long failuresBefore = failures.get();
             try {
                 if (tls) {
                     TlsProbe.probe(address, attemptTimeout);
@@ -245,14 +251,17 @@ public final class DockerTunnel implements AutoCloseable {
                     lastError = "no answer within " + attemptTimeout.toMillis() + " ms";
                 }
             } catch (IOException e) {
-                lastError = e.getMessage();
+                // What the tunnel's connection ran into, as it was raised; the ping's own error only when the
+                // tunnel saw nothing (then it is the Docker server's answer).
+                TunnelException failure = failures.get() != failuresBefore ? lastFailure.get() : null;
+                lastError = failure != null ? failure.getMessage() : e.getMessage();
                 LOG.debug("ping through {} failed (attempt {}): {}", dockerHost(), attempts, lastError);
-                if (lastError != null && (lastError.contains(PortForwardConnection.REFUSED_BY_API + "401")
-                        || lastError.contains(PortForwardConnection.REFUSED_BY_API + "403"))) {
+                if (failure instanceof PortForwardRefusedException refused && refused.isAuthorizationRefusal()) {
                     // The API server's authoriser decided; retrying until the timeout would only delay the answer.
-                    throw new TunnelException("the Kubernetes API refuses the port-forward to the Docker server of "
-                            + locator.describe() + " (namespace " + namespace + "): " + lastError
-                            + "; compare the credentials with the Role in docs/rbac.md");
+                    throw new PortForwardRefusedException("the Kubernetes API refuses the port-forward to the Docker"
+                            + " server of " + locator.describe() + " (namespace " + namespace + "): "
+                            + refused.getMessage() + "; compare the credentials with the Role in docs/rbac.md",
+                            refused.status(), refused.apiServerMessage());
                 }
             }
             long waitMs = Math.min(backoffMs, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
@@ -318,7 +327,7 @@ public final class DockerTunnel implements AutoCloseable {
             long id = connectionIds.incrementAndGet();
             PortForwardConnection[] self = new PortForwardConnection[1];
             PortForwardConnection connection = new PortForwardConnection(transport, spares, namespace, locator, options, socket,
-                    threadPrefix + "-c" + id, () -> connections.remove(self[0]));
+                    threadPrefix + "-c" + id, () -> connections.remove(self[0]), this::connectionFailed);
             self[0] = connection;
             connections.add(connection);
             if (closed.get()) {
@@ -327,6 +336,11 @@ public final class DockerTunnel implements AutoCloseable {
             }
             connection.start();
         }
+    }
+
+    private void connectionFailed(TunnelException failure) {
+        lastFailure.set(failure);
+        failures.incrementAndGet();
     }
 
     /**

@@ -29,8 +29,6 @@ import org.slf4j.LoggerFactory;
  * <p>Two named daemon threads per connection: "up" connects and then pumps local to pod, "down" pumps pod to local.
  */
 final class PortForwardConnection {
-    /** How a refused port-forward handshake is reported (followed by the HTTP status code). */
-    static final String REFUSED_BY_API = "was refused by the Kubernetes API: HTTP ";
     static final String SUBPROTOCOL = "v4.channel.k8s.io";
 
     private static final Logger LOG = LoggerFactory.getLogger(PortForwardConnection.class);
@@ -48,6 +46,7 @@ final class PortForwardConnection {
     private final SocketChannel local;
     private final String threadPrefix;
     private final Runnable onFinished;
+    private final java.util.function.Consumer<TunnelException> onFailure;
 
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
@@ -73,7 +72,7 @@ final class PortForwardConnection {
 
     PortForwardConnection(PortForwardTransport transport, SparePortForward spares, String namespace,
             PodLocator locator, TunnelOptions options, SocketChannel local, String threadPrefix,
-            Runnable onFinished) {
+            Runnable onFinished, java.util.function.Consumer<TunnelException> onFailure) {
         this.transport = transport;
         this.spares = spares;
         this.namespace = namespace;
@@ -82,6 +81,7 @@ final class PortForwardConnection {
         this.local = local;
         this.threadPrefix = threadPrefix;
         this.onFinished = onFinished;
+        this.onFailure = onFailure;
     }
 
     /** Starts the connection's threads; returns at once. */
@@ -133,13 +133,13 @@ final class PortForwardConnection {
             PortForwardStream spare = spares == null ? null : spares.take(pod);
             s = spare != null ? spare : transport.open(pod, options.remotePort(), target);
         } catch (TunnelException e) {
-            failBeforeData(e.getMessage());
+            failBeforeData(e);
             return;
         } catch (InterruptedException e) {
             shutdown(null);
             return;
         } catch (RuntimeException e) {
-            failBeforeData("cannot reach " + target + ": " + e);
+            failBeforeData(new TunnelException("cannot reach " + target + ": " + e, e));
             return;
         }
         if (s.announcementRead()) {
@@ -230,23 +230,23 @@ final class PortForwardConnection {
     /** Pumps what the pod sends to the local client until the port-forward ends. */
     private void runDown() {
         PortForwardStream s = stream;
-        String failure = null;
+        TunnelException failure = null;
         try {
             s.receive(this::onData);
         } catch (TunnelException e) {
-            failure = e.getMessage();
+            failure = e;
         } catch (IOException e) {
             LOG.debug("{}: writing to the local client failed: {}", threadPrefix, e.toString());
             shutdown(null);
             return;
         }
         if (remoteFailure != null) {
-            failure = remoteFailure;
+            failure = new TunnelException(remoteFailure);
         }
         if (failure != null && !answered && !closed.get()) {
             failBeforeData(failure);
         } else {
-            shutdown(failure);
+            shutdown(failure == null ? null : failure.getMessage());
         }
     }
 
@@ -273,11 +273,15 @@ final class PortForwardConnection {
         }
     }
 
-    /** Reports a failure that happened before any byte went back to the client, as a Docker API error. */
-    private void failBeforeData(String message) {
-        warnOnce("tunnel connection failed: " + message);
+    /**
+     * Reports a failure that happened before any byte went back to the client: to the tunnel as it is (its type and
+     * values), and to the client as a Docker API error, which is all a Docker client can read.
+     */
+    private void failBeforeData(TunnelException failure) {
+        onFailure.accept(failure);
+        warnOnce("tunnel connection failed: " + failure.getMessage());
         try {
-            ByteBuffer response = ByteBuffer.wrap(DockerErrorResponse.serviceUnavailable(message));
+            ByteBuffer response = ByteBuffer.wrap(DockerErrorResponse.serviceUnavailable(failure.getMessage()));
             while (response.hasRemaining()) {
                 local.write(response);
             }

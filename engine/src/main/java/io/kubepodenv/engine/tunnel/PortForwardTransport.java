@@ -7,8 +7,8 @@ interface PortForwardTransport {
      * Opens a port-forward to {@code port} of {@code pod}.
      *
      * @param target the pod and port, for messages
-     * @throws TunnelException when the API server refuses (the message contains
-     *                         {@link PortForwardConnection#REFUSED_BY_API} and the status code) or cannot be reached
+     * @throws PortForwardRefusedException when the API server answers the upgrade with an HTTP error
+     * @throws TunnelException             when the API server cannot be reached or the upgrade fails otherwise
      */
     PortForwardStream open(String pod, int port, String target) throws InterruptedException;
 

@@ -301,19 +301,46 @@ class DirectPortForwardTest {
         assertThat(Arrays.copyOfRange(second, 2, second.length)).isEqualTo(large);
     }
 
+    private static final String FORBIDDEN = "{\"kind\":\"Status\",\"status\":\"Failure\","
+            + "\"details\":{\"causes\":[{\"message\":\"a nested message\"}]},\"message\":\"pods \\\"p-0\\\" is"
+            + " forbidden: User \\\"ci\\\" cannot create resource \\\"pods/portforward\\\"\",\"code\":403}";
+
+    private static Script forbidden() {
+        return (head, in, out) -> out.write(("HTTP/1.1 403 Forbidden\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + FORBIDDEN.length() + "\r\n\r\n" + FORBIDDEN)
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
     @Test
-    void aRefusalNamesTheStatusAndTheApiServersMessage() throws Exception {
-        String body = "{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":\"pods \\\"p-0\\\" is forbidden: User"
-                + " \\\"ci\\\" cannot create resource \\\"pods/portforward\\\"\",\"code\":403}";
-        ServerSocket server = serve(0, (head, in, out) -> out.write(("HTTP/1.1 403 Forbidden\r\n"
-                + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
-                .getBytes(StandardCharsets.UTF_8)));
-        DirectPortForward transport = transport(server, UnaryOperator.identity());
+    void aRefusalCarriesTheStatusAndTheApiServersOwnMessage() throws Exception {
+        DirectPortForward transport = transport(serve(0, forbidden()), UnaryOperator.identity());
 
         assertThatThrownBy(() -> transport.open("p-0", 2375, TARGET))
-                .isInstanceOf(TunnelException.class)
-                .hasMessageContaining(PortForwardConnection.REFUSED_BY_API + "403")
-                .hasMessageContaining("pods \"p-0\" is forbidden: User \"ci\" cannot create resource");
+                .isInstanceOfSatisfying(PortForwardRefusedException.class, e -> {
+                    assertThat(e.status()).isEqualTo(403);
+                    assertThat(e.apiServerMessage())
+                            .isEqualTo("pods \"p-0\" is forbidden: User \"ci\" cannot create resource \"pods/portforward\"");
+                    assertThat(e.isAuthorizationRefusal()).isTrue();
+                })
+                .hasMessageContaining("was refused by the Kubernetes API: HTTP 403");
+    }
+
+    @Test
+    void aRefusalReachesTheCallerOfOpenAsATypedValueAtOnce() throws Exception {
+        ServerSocket server = serve(0, forbidden(), forbidden(), forbidden());
+        ApiServerAccess access = new ApiServerAccess(java.net.URI.create("http://127.0.0.1:" + server.getLocalPort()),
+                "", "", "", java.util.Map.of("Authorization", List.of("Bearer fixed")), "", false, null, "", false);
+
+        assertThatThrownBy(() -> DockerTunnel.open(access, "ns", new SingleReplicaPodLocator("p"),
+                TunnelOptions.defaults().withWarm(false).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60))))
+                .isInstanceOfSatisfying(PortForwardRefusedException.class, e -> {
+                    assertThat(e.status()).isEqualTo(403);
+                    assertThat(e.apiServerMessage()).startsWith("pods \"p-0\" is forbidden");
+                })
+                .hasMessageContaining("refuses the port-forward to the Docker server of StatefulSet p (pod p-0)")
+                .hasMessageContaining("docs/rbac.md");
+        assertThat(heads).as("one attempt: a refusal is not retried until the ping timeout").hasSize(1);
+        assertThat(heads.get(0)).contains("\r\nAuthorization: Bearer fixed\r\n");
     }
 
     @Test
