@@ -127,8 +127,10 @@ final class DirectPortForward implements PortForwardTransport {
                 throw new TunnelException("port-forward to " + target + " failed: the server chose the websocket"
                         + " protocol " + protocol + ", not " + PortForwardConnection.SUBPROTOCOL);
             }
-            socket.setSoTimeout(0);
-            DirectStream stream = new DirectStream(socket, raw, in, out, options.maxFramePayload(), target);
+            int keepAliveMs = (int) options.keepAliveInterval().toMillis();
+            socket.setSoTimeout(keepAliveMs); // a read that waits this long sends a keep-alive ping
+            DirectStream stream = new DirectStream(socket, raw, in, out, options.maxFramePayload(), keepAliveMs,
+                    target);
             open = true;
             return stream;
         } catch (SocketTimeoutException e) {

@@ -23,6 +23,10 @@ import java.util.Objects;
  *                          of time (direct transport), and, for tunnels opened by {@link EnvironmentTunnels}, a watch
  *                          on the pod instead of a lookup per connection; on by default, off for a tunnel that
  *                          serves one check and closes
+ * @param keepAliveInterval how long a port-forward may receive nothing before the tunnel sends a websocket ping on it
+ *                          (when no upload is under way), so that load balancers and proxies in front of the API
+ *                          server, which drop connections idle for minutes, see traffic; also the longest a spare
+ *                          port-forward waits unused
  * @param listener          where connection failures are reported (they also go to the client as a Docker error)
  */
 public record TunnelOptions(
@@ -36,6 +40,7 @@ public record TunnelOptions(
         int maxFramePayload,
         Transport transport,
         boolean warm,
+        Duration keepAliveInterval,
         ProgressListener listener) {
 
     /** Docker's plain-TCP port, what docker:dind listens on without TLS. */
@@ -94,6 +99,7 @@ public record TunnelOptions(
         Objects.requireNonNull(pingTimeout, "pingTimeout");
         Objects.requireNonNull(clientEofGrace, "clientEofGrace");
         Objects.requireNonNull(sendStallTimeout, "sendStallTimeout");
+        Objects.requireNonNull(keepAliveInterval, "keepAliveInterval");
         Objects.requireNonNull(listener, "listener");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, not " + port);
@@ -109,62 +115,74 @@ public record TunnelOptions(
         requirePositive("pingTimeout", pingTimeout);
         requirePositive("clientEofGrace", clientEofGrace);
         requirePositive("sendStallTimeout", sendStallTimeout);
+        requirePositive("keepAliveInterval", keepAliveInterval);
+        if (keepAliveInterval.toMillis() < 1 || keepAliveInterval.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("keepAliveInterval must be 1 ms..24 days, not " + keepAliveInterval);
+        }
     }
+
+    /** Default of {@link #keepAliveInterval}: well under the minutes after which load balancers drop idle connections. */
+    public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(20);
 
     /**
      * Loopback, an OS-chosen port, Docker's port 2375, 10 s to connect, 60 s to answer the ping, 64 KiB frames,
-     * {@link Transport#DIRECT}. The same values wherever the engine runs: nothing here reads a system property or an
+     * {@link Transport#DIRECT}, a keep-alive ping after 20 s without traffic. The same values wherever the engine runs: nothing here reads a system property or an
      * environment variable; a caller that lets its user choose passes the choice with the {@code with...} methods.
      */
     public static TunnelOptions defaults() {
         return new TunnelOptions(InetAddress.getLoopbackAddress(), 0, DOCKER_PORT, Duration.ofSeconds(10),
                 Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofMinutes(5), DEFAULT_FRAME_PAYLOAD,
-                Transport.DIRECT, true, ProgressListener.NONE);
+                Transport.DIRECT, true, DEFAULT_KEEP_ALIVE, ProgressListener.NONE);
     }
 
     public TunnelOptions withPort(int newPort) {
         return new TunnelOptions(bindAddress, newPort, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, warm, listener);
+                sendStallTimeout, maxFramePayload, transport, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withBindAddress(InetAddress address) {
         return new TunnelOptions(address, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, warm, listener);
+                sendStallTimeout, maxFramePayload, transport, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withRemotePort(int newRemotePort) {
         return new TunnelOptions(bindAddress, port, newRemotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, warm, listener);
+                sendStallTimeout, maxFramePayload, transport, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withTimeouts(Duration connect, Duration ping) {
         return new TunnelOptions(bindAddress, port, remotePort, connect, ping, clientEofGrace, sendStallTimeout,
-                maxFramePayload, transport, warm, listener);
+                maxFramePayload, transport, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withClientEofGrace(Duration grace) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, grace, sendStallTimeout,
-                maxFramePayload, transport, warm, listener);
+                maxFramePayload, transport, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withMaxFramePayload(int payload) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, payload, transport, warm, listener);
+                sendStallTimeout, payload, transport, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withTransport(Transport newTransport) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, newTransport, warm, listener);
+                sendStallTimeout, maxFramePayload, newTransport, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withWarm(boolean keepWarm) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, keepWarm, listener);
+                sendStallTimeout, maxFramePayload, transport, keepWarm, keepAliveInterval, listener);
+    }
+
+    public TunnelOptions withKeepAliveInterval(Duration interval) {
+        return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
+                sendStallTimeout, maxFramePayload, transport, warm, interval, listener);
     }
 
     public TunnelOptions withListener(ProgressListener newListener) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, warm, newListener);
+                sendStallTimeout, maxFramePayload, transport, warm, keepAliveInterval, newListener);
     }
 
     private static void requirePositive(String name, Duration d) {

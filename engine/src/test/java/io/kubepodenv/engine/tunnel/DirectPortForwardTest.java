@@ -420,6 +420,130 @@ class DirectPortForwardTest {
     }
 
     @Test
+    void aPingIsAnsweredWithoutHoldingUpDownloadsBehindABlockedUpload() throws Exception {
+        java.util.concurrent.CountDownLatch uploadBlocked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch delivered = new java.util.concurrent.CountDownLatch(1);
+        AtomicReference<byte[]> pong = new AtomicReference<>();
+        ServerSocket server = serve(16 * 1024, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x2, new byte[] {0, 0x4f, 0x09}));
+            out.write(frame(0x2, new byte[] {1, 0x4f, 0x09}));
+            out.flush();
+            await(uploadBlocked);
+            out.write(frame(0x9, "hi".getBytes(StandardCharsets.US_ASCII)));
+            out.write(frame(0x2, new byte[] {0, 'd', 'o', 'w', 'n'}));
+            out.flush();
+            await(delivered); // only now is the upload read: before, nothing could have freed the socket
+            for (long read = 0; pong.get() == null && read < (256L << 20); ) {
+                byte[] f = readClientFrame(in);
+                read += f.length;
+                if (f[0] == 0xA) {
+                    pong.set(Arrays.copyOfRange(f, 1, f.length));
+                }
+            }
+            out.write(frame(0x8, new byte[0]));
+            out.flush();
+        });
+        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread uploader = new Thread(() -> {
+            while (!stop.get()) {
+                ByteBuffer buffer = stream.uploadBuffer();
+                buffer.position(buffer.limit());
+                stream.send(buffer.flip());
+                sent.incrementAndGet();
+            }
+        }, "blocked-uploader");
+        uploader.setDaemon(true);
+        uploader.start();
+        awaitUnchanged(sent); // the server reads nothing: the upload fills the socket and blocks holding it
+        uploadBlocked.countDown();
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        Thread receiver = new Thread(() -> {
+            try {
+                stream.receive((channel, bytes) -> {
+                    byte[] copy = new byte[bytes.remaining()];
+                    bytes.get(copy);
+                    if (channel == 0) {
+                        synchronized (data) {
+                            data.write(copy);
+                            if (data.toString(StandardCharsets.US_ASCII).endsWith("down")) {
+                                delivered.countDown(); // what the server sent after its ping
+                            }
+                        }
+                    }
+                });
+            } catch (IOException | RuntimeException e) {
+                // ends with the close frame
+            }
+        }, "receiver");
+        receiver.setDaemon(true);
+        receiver.start();
+
+        assertThat(delivered.await(20, TimeUnit.SECONDS)).as("data after the ping delivered while the upload is"
+                + " blocked").isTrue();
+        stop.set(true);
+        uploader.join(20_000);
+        receiver.join(20_000);
+        assertThat(pong.get()).as("the ping was answered once the socket was free").isEqualTo(
+                "hi".getBytes(StandardCharsets.US_ASCII));
+        synchronized (data) {
+            assertThat(data.toString(StandardCharsets.ISO_8859_1)).isEqualTo("\u004f\u0009down"); // announcement, then data
+        }
+        stream.close();
+    }
+
+    @Test
+    void aStreamOnWhichNothingArrivesSendsKeepAlivePings() throws Exception {
+        AtomicReference<byte[]> first = new AtomicReference<>();
+        AtomicReference<byte[]> second = new AtomicReference<>();
+        ServerSocket server = serve(0, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x2, new byte[] {0, 0x4f, 0x09}));
+            out.write(frame(0x2, new byte[] {1, 0x4f, 0x09}));
+            out.flush();
+            first.set(readClientFrame(in));
+            second.set(readClientFrame(in));
+            out.write(frame(0x8, new byte[0]));
+            out.flush();
+        });
+        PortForwardStream stream = transport(server, UnaryOperator.identity(), TunnelOptions.defaults()
+                .withKeepAliveInterval(Duration.ofMillis(200))).open("p-0", 2375, TARGET);
+
+        stream.receive((channel, bytes) -> { });
+
+        assertThat(first.get()[0]).as("opcode of the first frame the client sent").isEqualTo((byte) 0x9);
+        assertThat(second.get()[0]).as("opcode of the second").isEqualTo((byte) 0x9);
+        stream.close();
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) throws IOException {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new IOException("the test did not get there within 30 s");
+            }
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** Waits (bounded) until {@code counter} has not moved for half a second. */
+    private static void awaitUnchanged(java.util.concurrent.atomic.AtomicLong counter) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long last = -1;
+        while (System.nanoTime() < deadline) {
+            long now = counter.get();
+            if (now == last && now > 0) {
+                return;
+            }
+            last = now;
+            Thread.sleep(500);
+        }
+        throw new AssertionError("the upload never blocked");
+    }
+
+    @Test
     void aClientBehindAnHttpProxyReachesTheServerWithConnectAndTheProxysCredentials() throws Exception {
         ServerSocket server = serve(0, (head, in, out) -> {
             out.write(upgraded(head));
