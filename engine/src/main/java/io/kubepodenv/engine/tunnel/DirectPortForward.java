@@ -27,7 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Credentials, TLS and extra headers come from the client's configuration ({@link ApiServerEndpoint}); a 401 lets
  * the client's interceptors renew the token and the handshake is tried once more.
  */
-final class DirectPortForward implements PortForwardTransport {
+final class DirectPortForward {
     private static final String WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
     private static final int MAX_ERROR_BODY = 4096;
@@ -42,17 +42,23 @@ final class DirectPortForward implements PortForwardTransport {
         this.options = options;
     }
 
-    @Override
-    public String describe() {
+    /** For logs and benchmarks: where the port-forwards go. */
+    String describe() {
         return "own websocket to " + endpoint.server();
     }
 
-    @Override
-    public PortForwardStream open(String pod, int port, String target) throws InterruptedException {
+    /**
+     * Opens a port-forward to {@code port} of {@code pod}.
+     *
+     * @param target the pod and port, for messages
+     * @throws PortForwardRefusedException when the API server answers the upgrade with an HTTP error
+     * @throws TunnelException             when the API server cannot be reached or the upgrade fails otherwise
+     */
+    DirectStream open(String pod, int port, String target) throws InterruptedException {
         return open(pod, port, target, socket -> { });
     }
 
-    private PortForwardStream open(String pod, int port, String target, Consumer<Socket> created)
+    private DirectStream open(String pod, int port, String target, Consumer<Socket> created)
             throws InterruptedException {
         URI uri = endpoint.portForward(namespace, pod, port);
         Refusal refusal;
@@ -80,12 +86,12 @@ final class DirectPortForward implements PortForwardTransport {
      */
     DirectStream openAnnounced(String pod, int port, String target, Consumer<Socket> created)
             throws InterruptedException {
-        DirectStream stream = (DirectStream) open(pod, port, target, created);
+        DirectStream stream = open(pod, port, target, created);
         stream.awaitAnnouncement(options.connectTimeout());
         return stream;
     }
 
-    private PortForwardStream handshake(URI uri, String target, Consumer<Socket> created) throws Refusal {
+    private DirectStream handshake(URI uri, String target, Consumer<Socket> created) throws Refusal {
         long timeoutMs = options.connectTimeout().toMillis();
         Socket[] sockets;
         try {

@@ -28,7 +28,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * reader sends a ping, again only if no upload holds the socket (then there is traffic anyway), so that proxies and
  * load balancers in front of the API server do not drop an idle connection.
  */
-final class DirectStream implements PortForwardStream {
+final class DirectStream {
+
+    /** Receives what the pod sends, in order. */
+    @FunctionalInterface
+    interface Receiver {
+        /**
+         * A piece of a message on {@code channel} (0 data, 1 error text), channel byte removed; a message may come
+         * in several pieces. The buffer is only valid during the call.
+         *
+         * @throws IOException if passing it on failed; ends {@link #receive}
+         */
+        void data(int channel, ByteBuffer bytes) throws IOException;
+    }
+
     /** Largest client frame header: 2 bytes, 8 of length, 4 of mask. */
     private static final int HEADROOM = 14;
     /** What one read from the API server's socket may bring, and what one write to the local socket may carry. */
@@ -68,13 +81,22 @@ final class DirectStream implements PortForwardStream {
         this.upload = ByteBuffer.wrap(frame, HEADROOM + 1, maxPayload).slice();
     }
 
-    @Override
-    public ByteBuffer uploadBuffer() {
+    /**
+     * The buffer to read the next upload into: cleared, its capacity the largest payload of one frame, with room for
+     * the frame header before it so that the frame is written without a copy. The same buffer each time; it may be
+     * reused once {@link #send} has returned.
+     */
+    ByteBuffer uploadBuffer() {
         return upload.clear();
     }
 
-    @Override
-    public void send(ByteBuffer data) {
+    /**
+     * Sends {@code data} (the upload buffer, flipped) on channel 0. Blocks while the connection accepts nothing more,
+     * which is what slows a fast local client down to the pace of the pod; never drops data.
+     *
+     * @throws TunnelException if the port-forward is closed or broke, or accepted nothing for the stall timeout
+     */
+    void send(ByteBuffer data) {
         if (data != upload) {
             throw new IllegalArgumentException("send takes the upload buffer");
         }
@@ -221,8 +243,13 @@ final class DirectStream implements PortForwardStream {
         }
     }
 
-    @Override
-    public void receive(Receiver receiver) throws IOException {
+    /**
+     * Passes everything the pod sends to {@code receiver}, on the calling thread, until the port-forward ends.
+     *
+     * @throws TunnelException if the port-forward broke rather than ended (not after {@link #close()})
+     * @throws IOException     what the receiver threw
+     */
+    void receive(Receiver receiver) throws IOException {
         reader.run(receiver);
     }
 
@@ -253,8 +280,11 @@ final class DirectStream implements PortForwardStream {
         }
     }
 
-    @Override
-    public boolean announcementRead() {
+    /**
+     * Whether the server's port announcement (the first two bytes of channels 0 and 1) has been read already, so
+     * that {@link #receive} delivers only what follows it.
+     */
+    boolean announcementRead() {
         return announcementRead;
     }
 
@@ -552,8 +582,11 @@ final class DirectStream implements PortForwardStream {
         return new TunnelException("the port-forward to " + target + " broke: " + what);
     }
 
-    @Override
-    public void checkStall(long nowNanos, long stallNanos) {
+    /**
+     * Fails the connection if a write has been waiting for the connection to accept data longer than
+     * {@code stallNanos}. Called now and then by the tunnel.
+     */
+    void checkStall(long nowNanos, long stallNanos) {
         long started = writeStartedNanos;
         if (started != 0 && nowNanos - started > stallNanos && !closed.get()) {
             stalledSeconds = TimeUnit.NANOSECONDS.toSeconds(stallNanos);
@@ -566,8 +599,7 @@ final class DirectStream implements PortForwardStream {
      * Closes the TCP socket itself (beneath TLS): no close frame and no TLS close_notify, either of which could wait
      * on a peer that reads nothing. The API server sees the connection end, as when kubectl is stopped.
      */
-    @Override
-    public void close() {
+    void close() {
         if (closed.compareAndSet(false, true)) {
             DirectPortForward.closeQuietly(raw);
         }

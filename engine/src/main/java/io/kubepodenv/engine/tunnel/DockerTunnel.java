@@ -39,7 +39,7 @@ public final class DockerTunnel implements AutoCloseable {
 
     private static final long HOUSEKEEPING_MS = 1000;
 
-    private final PortForwardTransport transport;
+    private final DirectPortForward transport;
     private final SparePortForward spares;
     private final String namespace;
     private final PodLocator locator;
@@ -58,7 +58,7 @@ public final class DockerTunnel implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReference<>();
     private final AtomicLong failures = new AtomicLong();
 
-    private DockerTunnel(PortForwardTransport transport, String namespace, PodLocator locator, TunnelOptions options)
+    private DockerTunnel(DirectPortForward transport, String namespace, PodLocator locator, TunnelOptions options)
             throws IOException {
         this.transport = transport;
         this.namespace = namespace;
@@ -73,8 +73,8 @@ public final class DockerTunnel implements AutoCloseable {
         }
         this.address = (InetSocketAddress) server.getLocalAddress();
         this.threadPrefix = "kpe-tunnel-" + address.getPort();
-        this.spares = options.warm() && transport instanceof DirectPortForward direct
-                ? new SparePortForward(direct, namespace, options, threadPrefix + "-spare") : null;
+        this.spares = options.warm()
+                ? new SparePortForward(transport, namespace, options, threadPrefix + "-spare") : null;
         this.acceptor = new Thread(this::acceptLoop, threadPrefix + "-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -101,8 +101,6 @@ public final class DockerTunnel implements AutoCloseable {
      * it: the port-forwards are opened as {@code access} describes, with its headers as they are (nothing renews
      * them). Opening it and passing connections through it loads no class outside the JDK, the engine's tunnel
      * package and SLF4J, so that it can run where a Kubernetes client would be costly to load (a Jenkins agent).
-     * {@link TunnelOptions.Transport#CLIENT_WEBSOCKET} needs a client and is not available here: the tunnel always
-     * uses its own connections.
      *
      * @param access    how to reach and authenticate to the API server, e.g. {@link KubernetesClientAccess#of} of a client
      * @param namespace the namespace of the pod
@@ -121,7 +119,7 @@ public final class DockerTunnel implements AutoCloseable {
             TunnelOptions options) {
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(locator, "locator");
-        PortForwardTransport transport;
+        DirectPortForward transport;
         try {
             transport = new DirectPortForward(new ApiServerEndpoint(access, ApiServerCredentials.fixed(access)),
                     Objects.requireNonNull(namespace, "namespace"), Objects.requireNonNull(options, "options"));
@@ -152,10 +150,17 @@ public final class DockerTunnel implements AutoCloseable {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(locator, "locator");
         Objects.requireNonNull(options, "options");
-        return listen(KubernetesClientAccess.transport(client, namespace, options), namespace, locator, options);
+        DirectPortForward transport;
+        try {
+            transport = new DirectPortForward(KubernetesClientAccess.endpoint(client), namespace, options);
+        } catch (RuntimeException e) {
+            locator.close();
+            throw e;
+        }
+        return listen(transport, namespace, locator, options);
     }
 
-    private static DockerTunnel listen(PortForwardTransport transport, String namespace, PodLocator locator,
+    private static DockerTunnel listen(DirectPortForward transport, String namespace, PodLocator locator,
             TunnelOptions options) {
         try {
             return new DockerTunnel(transport, namespace, locator, options);
@@ -198,7 +203,7 @@ public final class DockerTunnel implements AutoCloseable {
         return accepted.get();
     }
 
-    /** What carries the port-forwards, e.g. {@code own websocket to https://...}. */
+    /** Where the port-forwards go, e.g. {@code own websocket to https://...}. */
     public String transport() {
         return transport.describe();
     }

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Backpressure, both ways, so that never more than a bounded amount of data is in flight: up, the next piece is
  * read from the local socket only once the previous one has been handed to the port-forward
- * ({@link PortForwardStream#send} blocks while it accepts nothing), so a slow pod slows the local client through TCP
+ * ({@link DirectStream#send} blocks while it accepts nothing), so a slow pod slows the local client through TCP
  * and nothing is ever dropped; down, the next piece is read from the port-forward only once the previous one has been
  * written to the local socket, so a client that stops reading stops the pod's data.
  *
@@ -38,7 +38,7 @@ final class PortForwardConnection {
     private static final byte[] UPGRADE_HEADER = "\nupgrade:".getBytes(StandardCharsets.US_ASCII);
     private static final int UPGRADE_SCAN_LIMIT = 16 * 1024;
 
-    private final PortForwardTransport transport;
+    private final DirectPortForward transport;
     private final SparePortForward spares;
     private final String namespace;
     private final PodLocator locator;
@@ -53,7 +53,7 @@ final class PortForwardConnection {
     private final AtomicBoolean warned = new AtomicBoolean();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final StringBuilder errorText = new StringBuilder();
-    private volatile PortForwardStream stream;
+    private volatile DirectStream stream;
     private volatile String remoteFailure;
     private volatile String target = "(no pod yet)";
     private volatile Thread upThread;
@@ -70,7 +70,7 @@ final class PortForwardConnection {
     private int dataPrefixToSkip = 2;
     private int errorPrefixToSkip = 2;
 
-    PortForwardConnection(PortForwardTransport transport, SparePortForward spares, String namespace,
+    PortForwardConnection(DirectPortForward transport, SparePortForward spares, String namespace,
             PodLocator locator, TunnelOptions options, SocketChannel local, String threadPrefix,
             Runnable onFinished, java.util.function.Consumer<TunnelException> onFailure) {
         this.transport = transport;
@@ -103,7 +103,7 @@ final class PortForwardConnection {
 
     /** Fails the connection if its upload has waited on the port-forward for longer than the stall timeout. */
     void checkStall(long nowNanos) {
-        PortForwardStream s = stream;
+        DirectStream s = stream;
         if (s != null) {
             s.checkStall(nowNanos, options.sendStallTimeout().toNanos());
         }
@@ -126,11 +126,11 @@ final class PortForwardConnection {
     }
 
     private void runUp() {
-        PortForwardStream s;
+        DirectStream s;
         try {
             String pod = locator.readyPod();
             target = "pod " + namespace + "/" + pod + " port " + options.remotePort();
-            PortForwardStream spare = spares == null ? null : spares.take(pod);
+            DirectStream spare = spares == null ? null : spares.take(pod);
             s = spare != null ? spare : transport.open(pod, options.remotePort(), target);
         } catch (TunnelException e) {
             failBeforeData(e);
@@ -158,7 +158,7 @@ final class PortForwardConnection {
         pumpUp(s);
     }
 
-    private void pumpUp(PortForwardStream s) {
+    private void pumpUp(DirectStream s) {
         try {
             while (!closed.get()) {
                 ByteBuffer buffer = s.uploadBuffer();
@@ -229,7 +229,7 @@ final class PortForwardConnection {
 
     /** Pumps what the pod sends to the local client until the port-forward ends. */
     private void runDown() {
-        PortForwardStream s = stream;
+        DirectStream s = stream;
         TunnelException failure = null;
         try {
             s.receive(this::onData);
@@ -337,7 +337,7 @@ final class PortForwardConnection {
         } catch (IOException e) {
             LOG.debug("{}: closing the local socket: {}", threadPrefix, e.toString());
         }
-        PortForwardStream s = stream;
+        DirectStream s = stream;
         if (s != null) {
             s.close();
         }

@@ -53,13 +53,13 @@ final class SparePortForward {
      * The spare if it may serve a connection to {@code pod} now, else null; either way a new spare is opened in the
      * background.
      */
-    PortForwardStream take(String pod) {
+    DirectStream take(String pod) {
         Spare s;
         synchronized (lock) {
             s = spare;
             spare = null;
         }
-        PortForwardStream usable = null;
+        DirectStream usable = null;
         if (s != null) {
             if (s.pod.equals(pod) && System.nanoTime() - s.openedAtNanos < maxAgeNanos && s.stream.isIntact()) {
                 usable = s.stream;

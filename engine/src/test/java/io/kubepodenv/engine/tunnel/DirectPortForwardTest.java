@@ -132,7 +132,7 @@ class DirectPortForwardTest {
         });
         DirectPortForward transport = transport(server,
                 b -> b.withOauthToken("s3cret-token").withImpersonateUsername("alice"));
-        PortForwardStream stream = transport.open("p-0", 2375, TARGET);
+        DirectStream stream = transport.open("p-0", 2375, TARGET);
         stream.receive((channel, bytes) -> { });
         stream.close();
 
@@ -158,7 +158,7 @@ class DirectPortForwardTest {
         ServerSocket server = serve(0, refuse, accept);
         DirectPortForward transport = transport(server,
                 b -> b.withOauthTokenProvider(() -> "token-" + asked.incrementAndGet()));
-        PortForwardStream stream = transport.open("p-0", 2375, TARGET);
+        DirectStream stream = transport.open("p-0", 2375, TARGET);
         stream.close();
 
         assertThat(heads).hasSize(2);
@@ -190,7 +190,7 @@ class DirectPortForwardTest {
             pong.set(readClientFrame(in));
             out.write(frame(0x8, new byte[0]));
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
         stream.receive((channel, bytes) -> {
@@ -234,7 +234,7 @@ class DirectPortForwardTest {
                 }
             }
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         stream.receive((channel, bytes) -> {
             assertThat(channel).isZero();
@@ -283,7 +283,7 @@ class DirectPortForwardTest {
             seen.add(readClientFrame(in));
             out.write(frame(0x8, new byte[0]));
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
         stream.send(stream.uploadBuffer().put("hello".getBytes(StandardCharsets.US_ASCII)).flip());
         byte[] large = new byte[TunnelOptions.DEFAULT_FRAME_PAYLOAD];
         new Random(5).nextBytes(large);
@@ -375,7 +375,7 @@ class DirectPortForwardTest {
             out.write(frame(0x2, new byte[] {0, 'x'}));
             out.write(new byte[] {(byte) 0x82, 10, 0}); // a frame cut short
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
 
         assertThatThrownBy(() -> stream.receive((channel, bytes) -> { }))
                 .isInstanceOf(TunnelException.class)
@@ -394,7 +394,7 @@ class DirectPortForwardTest {
                 Thread.currentThread().interrupt();
             }
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread uploader = new Thread(() -> {
             try {
@@ -444,7 +444,7 @@ class DirectPortForwardTest {
             out.write(frame(0x8, new byte[0]));
             out.flush();
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
         java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         Thread uploader = new Thread(() -> {
@@ -508,7 +508,7 @@ class DirectPortForwardTest {
             out.write(frame(0x8, new byte[0]));
             out.flush();
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity(), TunnelOptions.defaults()
+        DirectStream stream = transport(server, UnaryOperator.identity(), TunnelOptions.defaults()
                 .withKeepAliveInterval(Duration.ofMillis(200))).open("p-0", 2375, TARGET);
 
         stream.receive((channel, bytes) -> { });
