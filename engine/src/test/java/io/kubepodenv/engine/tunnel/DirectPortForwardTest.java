@@ -564,6 +564,59 @@ class DirectPortForwardTest {
     }
 
     @Test
+    void anAccessWithASocks5ProxyReachesTheServerThroughIt() throws Exception {
+        ServerSocket server = serve(0, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x8, new byte[0]));
+        });
+        List<String> targets = new CopyOnWriteArrayList<>();
+        ServerSocket proxy = socks5Proxy(targets);
+        ApiServerAccess access = new ApiServerAccess(java.net.URI.create("http://127.0.0.1:" + server.getLocalPort()),
+                "", "", "", java.util.Map.of(), "", false,
+                java.net.URI.create("socks5://127.0.0.1:" + proxy.getLocalPort()), "", false);
+        DirectPortForward transport = new DirectPortForward(new ApiServerEndpoint(access,
+                ApiServerCredentials.fixed(access)), "ns", TunnelOptions.defaults());
+
+        transport.open("p-0", 2375, TARGET).close();
+
+        assertThat(targets).containsExactly("127.0.0.1:" + server.getLocalPort());
+        assertThat(heads).hasSize(1);
+    }
+
+    /** A SOCKS5 proxy on loopback (no authentication, CONNECT only) that records each target it is asked for. */
+    private ServerSocket socks5Proxy(List<String> targets) throws IOException {
+        ServerSocket proxy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        servers.add(proxy);
+        Thread t = new Thread(() -> {
+            while (!proxy.isClosed()) {
+                try {
+                    Socket client = proxy.accept();
+                    java.io.DataInputStream in = new java.io.DataInputStream(client.getInputStream());
+                    OutputStream out = client.getOutputStream();
+                    in.readUnsignedByte(); // version 5
+                    in.readNBytes(in.readUnsignedByte()); // the methods offered
+                    out.write(new byte[] {5, 0}); // no authentication
+                    in.readNBytes(3); // version, CONNECT, reserved
+                    int type = in.readUnsignedByte();
+                    String host = type == 3 ? new String(in.readNBytes(in.readUnsignedByte()), StandardCharsets.US_ASCII)
+                            : InetAddress.getByAddress(in.readNBytes(type == 1 ? 4 : 16)).getHostAddress();
+                    int port = in.readUnsignedShort();
+                    targets.add(host + ":" + port);
+                    Socket upstream = new Socket(host, port);
+                    out.write(new byte[] {5, 0, 0, 1, 0, 0, 0, 0, 0, 0});
+                    pipe(client, upstream);
+                    pipe(upstream, client);
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "socks5-proxy");
+        t.setDaemon(true);
+        t.start();
+        return proxy;
+    }
+
+    @Test
     void aServerInTheNoProxyListIsReachedDirectly() throws Exception {
         ServerSocket server = serve(0, (head, in, out) -> {
             out.write(upgraded(head));
