@@ -37,10 +37,6 @@ import picocli.CommandLine.Model.CommandSpec;
         "",
         "Exit code: COMMAND's own; 1 when the environment cannot be reached; 127 when COMMAND cannot be started.",
         "",
-        "The tunnel opens its port-forwards on connections of its own to the Kubernetes API; "
-            + "KPE_TUNNEL_TRANSPORT=client-websocket uses the Kubernetes client's websocket instead "
-            + "(a way out if a proxy or gateway treats the two differently).",
-        "",
         "Example:  kpe exec myapp-pr-42 -- docker compose up -d"})
 final class ExecCommand implements Callable<Integer> {
     static final int EXIT_CANNOT_RUN = 127;

@@ -28,65 +28,34 @@ public final class Kpe {
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_BAD_INPUT = 2;
 
-    /** The environment variable that chooses the tunnel's transport: {@code direct} or {@code client-websocket}. */
-    static final String TUNNEL_TRANSPORT_VARIABLE = "KPE_TUNNEL_TRANSPORT";
-
     private final Function<Options, KubernetesClient> clients;
-    private final TunnelOptions.Transport tunnelTransport;
 
     public Kpe() {
-        this(KubeClients::create, TunnelOptions.Transport.DIRECT);
+        this(KubeClients::create);
     }
 
     /** For tests: {@code clients} builds the Kubernetes client from the parsed options. */
     public Kpe(Function<Options, KubernetesClient> clients) {
-        this(clients, TunnelOptions.Transport.DIRECT);
-    }
-
-    /** {@code tunnelTransport}: what {@link #TUNNEL_TRANSPORT_VARIABLE} chose, read once by {@link #main}. */
-    public Kpe(Function<Options, KubernetesClient> clients, TunnelOptions.Transport tunnelTransport) {
         this.clients = clients;
-        this.tunnelTransport = java.util.Objects.requireNonNull(tunnelTransport, "tunnelTransport");
     }
 
     KubernetesClient client(Options options) {
         return clients.apply(options);
     }
 
-    /** The tunnel options of every tunnel kpe opens (exec's, up's Docker check): the defaults and kpe's transport. */
+    /** The tunnel options every tunnel kpe opens starts from (exec's, up's Docker check). */
     TunnelOptions tunnelOptions() {
-        return TunnelOptions.defaults().withTransport(tunnelTransport);
+        return TunnelOptions.defaults();
     }
 
     public static void main(String[] args) {
-        // The JDK HTTP client reads websocket data 16 KiB at a time by default; larger reads raise the tunnel's
-        // download throughput by about 40 % (docs/tunnel.md). It must be set before the client is first used.
+        // The JDK HTTP client reads websocket data 16 KiB at a time by default; larger reads raised the throughput of
+        // its websockets by about 40 % (measured when the tunnel still used them; exec and cp do). It must be set
+        // before the client is first used.
         if (System.getProperty("jdk.httpclient.bufsize") == null) {
             System.setProperty("jdk.httpclient.bufsize", "131072");
         }
-        TunnelOptions.Transport transport;
-        try {
-            transport = tunnelTransport(System.getenv(TUNNEL_TRANSPORT_VARIABLE));
-        } catch (InvalidInputException e) {
-            System.err.println("kpe: " + e.getMessage());
-            System.exit(EXIT_BAD_INPUT);
-            return;
-        }
-        System.exit(commandLine(new Kpe(KubeClients::create, transport)).execute(args));
-    }
-
-    /**
-     * The tunnel transport {@link #TUNNEL_TRANSPORT_VARIABLE} names ({@code direct}, {@code client-websocket});
-     * {@code direct} when it is unset or blank.
-     *
-     * @throws InvalidInputException naming the variable and the values it takes
-     */
-    static TunnelOptions.Transport tunnelTransport(String fromEnvironment) {
-        try {
-            return TunnelOptions.Transport.parse(fromEnvironment);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(TUNNEL_TRANSPORT_VARIABLE + ": " + e.getMessage());
-        }
+        System.exit(commandLine(new Kpe()).execute(args));
     }
 
     /** The configured command line: exit codes and error printing as documented. */

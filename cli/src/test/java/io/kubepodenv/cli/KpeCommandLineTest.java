@@ -1,7 +1,6 @@
 package io.kubepodenv.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -201,20 +200,5 @@ class KpeCommandLineTest {
 
     private int requestCount() {
         return server.getRequestCount();
-    }
-
-    @Test
-    void aBadTunnelTransportInTheEnvironmentIsBadInputNamingTheVariable() {
-        assertThatThrownBy(() -> Kpe.tunnelTransport("spdy"))
-                .isInstanceOf(io.kubepodenv.engine.InvalidInputException.class)
-                .hasMessage("KPE_TUNNEL_TRANSPORT: tunnel transport: 'spdy' is not one of direct, client-websocket");
-    }
-
-    @Test
-    void theTunnelTransportOfTheEnvironmentReachesTheTunnelOptions() {
-        assertThat(Kpe.tunnelTransport(null)).isEqualTo(io.kubepodenv.engine.tunnel.TunnelOptions.Transport.DIRECT);
-        Kpe kpe = new Kpe(options -> null, Kpe.tunnelTransport("client-websocket"));
-        assertThat(kpe.tunnelOptions().transport())
-                .isEqualTo(io.kubepodenv.engine.tunnel.TunnelOptions.Transport.CLIENT_WEBSOCKET);
     }
 }

@@ -155,6 +155,19 @@ class TunnelThroughApiServerIT {
     }
 
     @Test
+    void aConnectionSilentForManyKeepAliveIntervalsOverTlsStillAnswers() {
+        try (DockerTunnel tunnel = DockerTunnel.open(KubernetesClientAccess.of(admin), namespace.name(),
+            new SingleReplicaPodLocator(ready.environment().dockerHost()),
+            TunnelOptions.defaults().withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(60))
+                .withKeepAliveInterval(Duration.ofMillis(200)))) {
+            // the attach connection stays silent for 3 s: about 15 read timeouts and pings on the TLS socket
+            String out = new DockerCli(tunnel.dockerHost()).ok(DOCKER_TIMEOUT, "run", "--rm", "--network", "none",
+                cluster.testImage(), "sh", "-c", "sleep 3; echo done").output();
+            assertThat(out.trim()).isEqualTo("done");
+        }
+    }
+
+    @Test
     void aTlsServerNameTheApiServersCertificateCarriesIsAccepted() {
         ApiServerAccess access = withTlsServerName(KubernetesClientAccess.of(admin), "kubernetes.default.svc");
         try (DockerTunnel tunnel = DockerTunnel.open(access, namespace.name(),

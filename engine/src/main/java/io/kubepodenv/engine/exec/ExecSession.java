@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.client.http.WebSocket;
 import io.kubepodenv.engine.tunnel.TunnelException;
-import io.kubepodenv.engine.tunnel.WebSocketSendQueue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -17,8 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Port-forwards on connections of our own to the API server: an HTTP/1.1 upgrade to a {@code v4.channel.k8s.io}
@@ -29,11 +27,10 @@ import java.util.regex.Pattern;
  * <p>Credentials, TLS and extra headers come from the client's configuration ({@link ApiServerEndpoint}); a 401 lets
  * the client's interceptors renew the token and the handshake is tried once more.
  */
-final class DirectPortForward implements PortForwardTransport {
+final class DirectPortForward {
     private static final String WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final int MAX_RESPONSE_HEAD = 64 * 1024;
     private static final int MAX_ERROR_BODY = 4096;
-    private static final Pattern STATUS_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private final ApiServerEndpoint endpoint;
     private final String namespace;
@@ -45,17 +42,23 @@ final class DirectPortForward implements PortForwardTransport {
         this.options = options;
     }
 
-    @Override
-    public String describe() {
+    /** For logs and benchmarks: where the port-forwards go. */
+    String describe() {
         return "own websocket to " + endpoint.server();
     }
 
-    @Override
-    public PortForwardStream open(String pod, int port, String target) throws InterruptedException {
+    /**
+     * Opens a port-forward to {@code port} of {@code pod}.
+     *
+     * @param target the pod and port, for messages
+     * @throws PortForwardRefusedException when the API server answers the upgrade with an HTTP error
+     * @throws TunnelException             when the API server cannot be reached or the upgrade fails otherwise
+     */
+    DirectStream open(String pod, int port, String target) throws InterruptedException {
         return open(pod, port, target, socket -> { });
     }
 
-    private PortForwardStream open(String pod, int port, String target, Consumer<Socket> created)
+    private DirectStream open(String pod, int port, String target, Consumer<Socket> created)
             throws InterruptedException {
         URI uri = endpoint.portForward(namespace, pod, port);
         Refusal refusal;
@@ -74,7 +77,7 @@ final class DirectPortForward implements PortForwardTransport {
                 refusal = r;
             }
         }
-        throw new TunnelException(refusal.getMessage());
+        throw new PortForwardRefusedException(refusal.getMessage(), refusal.status, refusal.apiServerMessage);
     }
 
     /**
@@ -83,12 +86,12 @@ final class DirectPortForward implements PortForwardTransport {
      */
     DirectStream openAnnounced(String pod, int port, String target, Consumer<Socket> created)
             throws InterruptedException {
-        DirectStream stream = (DirectStream) open(pod, port, target, created);
+        DirectStream stream = open(pod, port, target, created);
         stream.awaitAnnouncement(options.connectTimeout());
         return stream;
     }
 
-    private PortForwardStream handshake(URI uri, String target, Consumer<Socket> created) throws Refusal {
+    private DirectStream handshake(URI uri, String target, Consumer<Socket> created) throws Refusal {
         long timeoutMs = options.connectTimeout().toMillis();
         Socket[] sockets;
         try {
@@ -114,8 +117,8 @@ final class DirectPortForward implements PortForwardTransport {
             Head head = readHead(in);
             if (head.status != 101) {
                 String message = statusMessage(in, head);
-                throw new Refusal(head.status, "port-forward to " + target + " "
-                        + PortForwardConnection.REFUSED_BY_API + head.status
+                throw new Refusal(head.status, message, "port-forward to " + target
+                        + " was refused by the Kubernetes API: HTTP " + head.status
                         + " (check that the pod exists and that the credentials may create pods/portforward in"
                         + " namespace " + namespace + ")" + (message.isEmpty() ? "" : ": " + message));
             }
@@ -130,8 +133,10 @@ final class DirectPortForward implements PortForwardTransport {
                 throw new TunnelException("port-forward to " + target + " failed: the server chose the websocket"
                         + " protocol " + protocol + ", not " + PortForwardConnection.SUBPROTOCOL);
             }
-            socket.setSoTimeout(0);
-            DirectStream stream = new DirectStream(socket, raw, in, out, options.maxFramePayload(), target);
+            int keepAliveMs = (int) options.keepAliveInterval().toMillis();
+            socket.setSoTimeout(keepAliveMs); // a read that waits this long sends a keep-alive ping
+            DirectStream stream = new DirectStream(socket, raw, in, out, options.maxFramePayload(), keepAliveMs,
+                    target);
             open = true;
             return stream;
         } catch (SocketTimeoutException e) {
@@ -237,8 +242,7 @@ final class DirectPortForward implements PortForwardTransport {
                 return "";
             }
             byte[] body = in.readNBytes(n);
-            Matcher m = STATUS_MESSAGE.matcher(new String(body, StandardCharsets.UTF_8));
-            return m.find() ? m.group(1).replace("\\\"", "\"").replace("\\\\", "\\") : "";
+            return JsonText.topLevelString(new String(body, StandardCharsets.UTF_8), "message").orElse("");
         } catch (IOException | NumberFormatException e) {
             return "";
         }
@@ -288,10 +292,12 @@ final class DirectPortForward implements PortForwardTransport {
     private static final class Refusal extends Exception {
         private static final long serialVersionUID = 1L;
         final int status;
+        final String apiServerMessage;
 
-        Refusal(int status, String message) {
+        Refusal(int status, String apiServerMessage, String message) {
             super(message, null, false, false);
             this.status = status;
+            this.apiServerMessage = apiServerMessage;
         }
     }
 }

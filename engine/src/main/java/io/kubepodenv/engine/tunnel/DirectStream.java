@@ -20,9 +20,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * written with one call, so a frame costs one copy (the local read) and one system call. Down: each read from the
  * socket takes whatever has arrived (up to 64 KiB, often several frames); the frames in it are walked and their data
  * gathered into one write to the local socket, whatever the frame sizes the server chose. Fragmented messages, pings
- * (answered) and pongs are handled; text messages are not part of the protocol and are skipped.
+ * and pongs are handled; text messages are not part of the protocol and are skipped.
+ *
+ * <p>Control frames never wait behind data: a ping's pong is sent by the reader only if no upload holds the socket;
+ * otherwise the upload sends it right after the frame it is writing, and the reader goes on reading (a stalled upload
+ * does not stop downloads). When nothing has arrived for the keep-alive interval (the socket's read timeout), the
+ * reader sends a ping, again only if no upload holds the socket (then there is traffic anyway), so that proxies and
+ * load balancers in front of the API server do not drop an idle connection.
  */
-final class DirectStream implements PortForwardStream {
+final class DirectStream {
+
+    /** Receives what the pod sends, in order. */
+    @FunctionalInterface
+    interface Receiver {
+        /**
+         * A piece of a message on {@code channel} (0 data, 1 error text), channel byte removed; a message may come
+         * in several pieces. The buffer is only valid during the call.
+         *
+         * @throws IOException if passing it on failed; ends {@link #receive}
+         */
+        void data(int channel, ByteBuffer bytes) throws IOException;
+    }
+
     /** Largest client frame header: 2 bytes, 8 of length, 4 of mask. */
     private static final int HEADROOM = 14;
     /** What one read from the API server's socket may bring, and what one write to the local socket may carry. */
@@ -39,6 +58,10 @@ final class DirectStream implements PortForwardStream {
     private final byte[] frame;
     private final ByteBuffer upload;
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** The payload of the last ping received and not yet answered (only the last one needs an answer). */
+    private final java.util.concurrent.atomic.AtomicReference<byte[]> pendingPong =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final int keepAliveMillis;
     private final FrameReader reader = new FrameReader();
     private volatile boolean announcementRead;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -46,8 +69,10 @@ final class DirectStream implements PortForwardStream {
     private volatile boolean stalled;
     private volatile long stalledSeconds;
 
-    DirectStream(Socket socket, Socket raw, InputStream in, OutputStream out, int maxPayload, String target) {
+    DirectStream(Socket socket, Socket raw, InputStream in, OutputStream out, int maxPayload, int keepAliveMillis,
+            String target) {
         this.socket = socket;
+        this.keepAliveMillis = keepAliveMillis;
         this.raw = raw;
         this.in = in;
         this.out = out;
@@ -56,13 +81,22 @@ final class DirectStream implements PortForwardStream {
         this.upload = ByteBuffer.wrap(frame, HEADROOM + 1, maxPayload).slice();
     }
 
-    @Override
-    public ByteBuffer uploadBuffer() {
+    /**
+     * The buffer to read the next upload into: cleared, its capacity the largest payload of one frame, with room for
+     * the frame header before it so that the frame is written without a copy. The same buffer each time; it may be
+     * reused once {@link #send} has returned.
+     */
+    ByteBuffer uploadBuffer() {
         return upload.clear();
     }
 
-    @Override
-    public void send(ByteBuffer data) {
+    /**
+     * Sends {@code data} (the upload buffer, flipped) on channel 0. Blocks while the connection accepts nothing more,
+     * which is what slows a fast local client down to the pace of the pod; never drops data.
+     *
+     * @throws TunnelException if the port-forward is closed or broke, or accepted nothing for the stall timeout
+     */
+    void send(ByteBuffer data) {
         if (data != upload) {
             throw new IllegalArgumentException("send takes the upload buffer");
         }
@@ -105,6 +139,10 @@ final class DirectStream implements PortForwardStream {
             }
             writeStartedNanos = System.nanoTime() | 1;
             out.write(buffer, start, headerLength + length);
+            byte[] pong = pendingPong.getAndSet(null);
+            if (pong != null) {
+                out.write(controlFrame(0xA, pong));
+            }
         } catch (IOException e) {
             if (stalled) {
                 throw new TunnelException("the port-forward to " + target + " accepted no data for "
@@ -119,6 +157,69 @@ final class DirectStream implements PortForwardStream {
             writeStartedNanos = 0;
             writeLock.unlock();
         }
+        sendPendingPong();
+    }
+
+    /**
+     * Sends the pending pong if no other thread is writing; if one is, it sends the pong after its frame (and, having
+     * let go of the socket, checks again), so a pong is never lost and never waits here.
+     */
+    private void sendPendingPong() {
+        while (pendingPong.get() != null && writeLock.tryLock()) {
+            try {
+                byte[] pong = pendingPong.getAndSet(null);
+                if (pong != null) {
+                    writeControl(0xA, pong);
+                }
+            } finally {
+                writeLock.unlock();
+            }
+        }
+    }
+
+    /** Sends a keep-alive ping unless another thread is writing (then the connection is not idle). */
+    private void sendKeepAlive() {
+        if (writeLock.tryLock()) {
+            try {
+                writeControl(0x9, new byte[0]);
+            } finally {
+                writeLock.unlock();
+            }
+        }
+    }
+
+    /** Writes a control frame; the caller holds the write lock. */
+    private void writeControl(int opcode, byte[] payload) {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            writeStartedNanos = System.nanoTime() | 1;
+            out.write(controlFrame(opcode, payload));
+        } catch (IOException e) {
+            if (!closed.get()) {
+                throw new TunnelException("the port-forward to " + target + " broke: "
+                        + DirectPortForward.describe(e), e);
+            }
+        } finally {
+            writeStartedNanos = 0;
+        }
+    }
+
+    /** A masked control frame (at most 125 bytes of payload, as RFC 6455 allows). */
+    private static byte[] controlFrame(int opcode, byte[] payload) {
+        byte[] frame = new byte[6 + payload.length];
+        frame[0] = (byte) (0x80 | opcode);
+        frame[1] = (byte) (0x80 | payload.length);
+        int mask = ThreadLocalRandom.current().nextInt();
+        frame[2] = (byte) (mask >>> 24);
+        frame[3] = (byte) (mask >>> 16);
+        frame[4] = (byte) (mask >>> 8);
+        frame[5] = (byte) mask;
+        for (int i = 0; i < payload.length; i++) {
+            frame[6 + i] = (byte) (payload[i] ^ frame[2 + (i & 3)]);
+        }
+        return frame;
     }
 
     private TunnelException closedError() {
@@ -142,8 +243,13 @@ final class DirectStream implements PortForwardStream {
         }
     }
 
-    @Override
-    public void receive(Receiver receiver) throws IOException {
+    /**
+     * Passes everything the pod sends to {@code receiver}, on the calling thread, until the port-forward ends.
+     *
+     * @throws TunnelException if the port-forward broke rather than ended (not after {@link #close()})
+     * @throws IOException     what the receiver threw
+     */
+    void receive(Receiver receiver) throws IOException {
         reader.run(receiver);
     }
 
@@ -158,7 +264,7 @@ final class DirectStream implements PortForwardStream {
         try {
             socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
             reader.readAnnouncement();
-            socket.setSoTimeout(0);
+            socket.setSoTimeout(keepAliveMillis);
             announcementRead = true;
         } catch (java.net.SocketTimeoutException e) {
             close();
@@ -174,8 +280,11 @@ final class DirectStream implements PortForwardStream {
         }
     }
 
-    @Override
-    public boolean announcementRead() {
+    /**
+     * Whether the server's port announcement (the first two bytes of channels 0 and 1) has been read already, so
+     * that {@link #receive} delivers only what follows it.
+     */
+    boolean announcementRead() {
         return announcementRead;
     }
 
@@ -202,6 +311,8 @@ final class DirectStream implements PortForwardStream {
      */
     private final class FrameReader {
         private Receiver receiver;
+        /** Whether a read timeout means "send a keep-alive ping" (while data is received) or a failure. */
+        private boolean keepingAlive;
         private final byte[] in = new byte[RECEIVE_BUFFER];
         private final byte[] out = new byte[RECEIVE_BUFFER];
         private final byte[] maskKey = new byte[4];
@@ -264,6 +375,7 @@ final class DirectStream implements PortForwardStream {
 
         void run(Receiver target) throws IOException {
             receiver = target;
+            keepingAlive = true;
             try {
                 while (true) {
                     if (!step()) {
@@ -336,9 +448,8 @@ final class DirectStream implements PortForwardStream {
                     return false;
                 }
                 if (opcode == 0x9) {
-                    byte[] pong = new byte[HEADROOM + (int) length];
-                    System.arraycopy(in, payloadAt, pong, HEADROOM, (int) length);
-                    writeFrame(pong, HEADROOM, (int) length, 0xA);
+                    pendingPong.set(java.util.Arrays.copyOfRange(in, payloadAt, payloadAt + (int) length));
+                    sendPendingPong();
                 } else if (opcode != 0xA) {
                     throw brokenBy("a frame with the unknown opcode " + opcode);
                 }
@@ -440,7 +551,19 @@ final class DirectStream implements PortForwardStream {
                 lim -= pos;
                 pos = 0;
             }
-            int n = DirectStream.this.in.read(in, lim, in.length - lim);
+            int n;
+            while (true) {
+                try {
+                    n = DirectStream.this.in.read(in, lim, in.length - lim);
+                    break;
+                } catch (java.net.SocketTimeoutException e) {
+                    // nothing arrived for the keep-alive interval (the socket's read timeout)
+                    if (closed.get() || !keepingAlive) {
+                        throw e;
+                    }
+                    sendKeepAlive();
+                }
+            }
             if (n < 0) {
                 throw brokenBy(payloadLeft > 0 || lim > pos ? "the Kubernetes API closed the connection in the"
                         + " middle of a frame" : "the Kubernetes API closed the connection");
@@ -459,8 +582,11 @@ final class DirectStream implements PortForwardStream {
         return new TunnelException("the port-forward to " + target + " broke: " + what);
     }
 
-    @Override
-    public void checkStall(long nowNanos, long stallNanos) {
+    /**
+     * Fails the connection if a write has been waiting for the connection to accept data longer than
+     * {@code stallNanos}. Called now and then by the tunnel.
+     */
+    void checkStall(long nowNanos, long stallNanos) {
         long started = writeStartedNanos;
         if (started != 0 && nowNanos - started > stallNanos && !closed.get()) {
             stalledSeconds = TimeUnit.NANOSECONDS.toSeconds(stallNanos);
@@ -473,8 +599,7 @@ final class DirectStream implements PortForwardStream {
      * Closes the TCP socket itself (beneath TLS): no close frame and no TLS close_notify, either of which could wait
      * on a peer that reads nothing. The API server sees the connection end, as when kubectl is stopped.
      */
-    @Override
-    public void close() {
+    void close() {
         if (closed.compareAndSet(false, true)) {
             DirectPortForward.closeQuietly(raw);
         }

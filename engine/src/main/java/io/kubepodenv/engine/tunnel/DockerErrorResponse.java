@@ -11,7 +11,7 @@ final class DockerErrorResponse {
     }
 
     static byte[] serviceUnavailable(String message) {
-        byte[] body = ("{\"message\":" + jsonString("kube-pod-env tunnel: " + message) + "}\n")
+        byte[] body = ("{\"message\":" + JsonText.quote("kube-pod-env tunnel: " + message) + "}\n")
                 .getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 503 Service Unavailable\r\n"
                 + "Content-Type: application/json\r\n"
@@ -22,27 +22,5 @@ final class DockerErrorResponse {
         System.arraycopy(headBytes, 0, all, 0, headBytes.length);
         System.arraycopy(body, 0, all, headBytes.length, body.length);
         return all;
-    }
-
-    static String jsonString(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }

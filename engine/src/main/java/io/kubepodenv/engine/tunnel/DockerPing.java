@@ -9,12 +9,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** {@code GET /_ping} against a Docker server, with one bounded attempt per call. */
 public final class DockerPing {
-    private static final Pattern MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final int MAX_RESPONSE = 64 * 1024;
 
     private DockerPing() {
@@ -65,8 +62,9 @@ public final class DockerPing {
             body = unchunk(body);
         }
         if (!"200".equals(status[1])) {
-            Matcher m = MESSAGE.matcher(body);
-            String detail = m.find() ? m.group(1).replace("\\\"", "\"").replace("\\\\", "\\") : abbreviate(body);
+            // a Docker error body: {"message": "..."}
+            String errorBody = body;
+            String detail = JsonText.topLevelString(errorBody, "message").orElseGet(() -> abbreviate(errorBody));
             throw new IOException("HTTP " + status[1] + ": " + detail);
         }
         if (!"OK".equals(body.trim())) {

@@ -39,7 +39,7 @@ public final class DockerTunnel implements AutoCloseable {
 
     private static final long HOUSEKEEPING_MS = 1000;
 
-    private final PortForwardTransport transport;
+    private final DirectPortForward transport;
     private final SparePortForward spares;
     private final String namespace;
     private final PodLocator locator;
@@ -53,8 +53,12 @@ public final class DockerTunnel implements AutoCloseable {
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final AtomicLong connectionIds = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
+    /** The last failure of a connection before it passed data, and how many there were: what a ping ran into. */
+    private final java.util.concurrent.atomic.AtomicReference<TunnelException> lastFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicLong failures = new AtomicLong();
 
-    private DockerTunnel(PortForwardTransport transport, String namespace, PodLocator locator, TunnelOptions options)
+    private DockerTunnel(DirectPortForward transport, String namespace, PodLocator locator, TunnelOptions options)
             throws IOException {
         this.transport = transport;
         this.namespace = namespace;
@@ -69,8 +73,8 @@ public final class DockerTunnel implements AutoCloseable {
         }
         this.address = (InetSocketAddress) server.getLocalAddress();
         this.threadPrefix = "kpe-tunnel-" + address.getPort();
-        this.spares = options.warm() && transport instanceof DirectPortForward direct
-                ? new SparePortForward(direct, namespace, options, threadPrefix + "-spare") : null;
+        this.spares = options.warm()
+                ? new SparePortForward(transport, namespace, options, threadPrefix + "-spare") : null;
         this.acceptor = new Thread(this::acceptLoop, threadPrefix + "-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -97,8 +101,6 @@ public final class DockerTunnel implements AutoCloseable {
      * it: the port-forwards are opened as {@code access} describes, with its headers as they are (nothing renews
      * them). Opening it and passing connections through it loads no class outside the JDK, the engine's tunnel
      * package and SLF4J, so that it can run where a Kubernetes client would be costly to load (a Jenkins agent).
-     * {@link TunnelOptions.Transport#CLIENT_WEBSOCKET} needs a client and is not available here: the tunnel always
-     * uses its own connections.
      *
      * @param access    how to reach and authenticate to the API server, e.g. {@link KubernetesClientAccess#of} of a client
      * @param namespace the namespace of the pod
@@ -117,7 +119,7 @@ public final class DockerTunnel implements AutoCloseable {
             TunnelOptions options) {
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(locator, "locator");
-        PortForwardTransport transport;
+        DirectPortForward transport;
         try {
             transport = new DirectPortForward(new ApiServerEndpoint(access, ApiServerCredentials.fixed(access)),
                     Objects.requireNonNull(namespace, "namespace"), Objects.requireNonNull(options, "options"));
@@ -148,10 +150,17 @@ public final class DockerTunnel implements AutoCloseable {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(locator, "locator");
         Objects.requireNonNull(options, "options");
-        return listen(KubernetesClientAccess.transport(client, namespace, options), namespace, locator, options);
+        DirectPortForward transport;
+        try {
+            transport = new DirectPortForward(KubernetesClientAccess.endpoint(client), namespace, options);
+        } catch (RuntimeException e) {
+            locator.close();
+            throw e;
+        }
+        return listen(transport, namespace, locator, options);
     }
 
-    private static DockerTunnel listen(PortForwardTransport transport, String namespace, PodLocator locator,
+    private static DockerTunnel listen(DirectPortForward transport, String namespace, PodLocator locator,
             TunnelOptions options) {
         try {
             return new DockerTunnel(transport, namespace, locator, options);
@@ -194,7 +203,7 @@ public final class DockerTunnel implements AutoCloseable {
         return accepted.get();
     }
 
-    /** What carries the port-forwards, e.g. {@code own websocket to https://...}. */
+    /** Where the port-forwards go, e.g. {@code own websocket to https://...}. */
     public String transport() {
         return transport.describe();
     }
@@ -207,8 +216,9 @@ public final class DockerTunnel implements AutoCloseable {
     /**
      * Pings the Docker server through the tunnel, retrying until it answers or the timeout passes.
      *
-     * @throws TunnelException with the last failure when it does not answer in time, at once when the Kubernetes API
-     *                         refuses the port-forward (HTTP 401 or 403)
+     * @throws PortForwardRefusedException at once when the Kubernetes API refuses the port-forward (HTTP 401 or 403),
+     *                                     with the status and the API server's message
+     * @throws TunnelException             with the last failure when it does not answer in time
      */
     public void awaitPing(Duration timeout) {
         awaitServer(timeout, false);
@@ -232,6 +242,7 @@ public final class DockerTunnel implements AutoCloseable {
             }
             attempts++;
             Duration attemptTimeout = Duration.ofNanos(Math.min(leftNanos, TimeUnit.SECONDS.toNanos(10)));
+            long failuresBefore = failures.get();
             try {
                 if (tls) {
                     TlsProbe.probe(address, attemptTimeout);
@@ -245,14 +256,17 @@ public final class DockerTunnel implements AutoCloseable {
                     lastError = "no answer within " + attemptTimeout.toMillis() + " ms";
                 }
             } catch (IOException e) {
-                lastError = e.getMessage();
+                // What the tunnel's connection ran into, as it was raised; the ping's own error only when the
+                // tunnel saw nothing (then it is the Docker server's answer).
+                TunnelException failure = failures.get() != failuresBefore ? lastFailure.get() : null;
+                lastError = failure != null ? failure.getMessage() : e.getMessage();
                 LOG.debug("ping through {} failed (attempt {}): {}", dockerHost(), attempts, lastError);
-                if (lastError != null && (lastError.contains(PortForwardConnection.REFUSED_BY_API + "401")
-                        || lastError.contains(PortForwardConnection.REFUSED_BY_API + "403"))) {
+                if (failure instanceof PortForwardRefusedException refused && refused.isAuthorizationRefusal()) {
                     // The API server's authoriser decided; retrying until the timeout would only delay the answer.
-                    throw new TunnelException("the Kubernetes API refuses the port-forward to the Docker server of "
-                            + locator.describe() + " (namespace " + namespace + "): " + lastError
-                            + "; compare the credentials with the Role in docs/rbac.md");
+                    throw new PortForwardRefusedException("the Kubernetes API refuses the port-forward to the Docker"
+                            + " server of " + locator.describe() + " (namespace " + namespace + "): "
+                            + refused.getMessage() + "; compare the credentials with the Role in docs/rbac.md",
+                            refused.status(), refused.apiServerMessage());
                 }
             }
             long waitMs = Math.min(backoffMs, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
@@ -318,7 +332,7 @@ public final class DockerTunnel implements AutoCloseable {
             long id = connectionIds.incrementAndGet();
             PortForwardConnection[] self = new PortForwardConnection[1];
             PortForwardConnection connection = new PortForwardConnection(transport, spares, namespace, locator, options, socket,
-                    threadPrefix + "-c" + id, () -> connections.remove(self[0]));
+                    threadPrefix + "-c" + id, () -> connections.remove(self[0]), this::connectionFailed);
             self[0] = connection;
             connections.add(connection);
             if (closed.get()) {
@@ -327,6 +341,11 @@ public final class DockerTunnel implements AutoCloseable {
             }
             connection.start();
         }
+    }
+
+    private void connectionFailed(TunnelException failure) {
+        lastFailure.set(failure);
+        failures.incrementAndGet();
     }
 
     /**

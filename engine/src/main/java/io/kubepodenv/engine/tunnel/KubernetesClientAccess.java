@@ -41,9 +41,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kubernetes client's side of the tunnel, the only tunnel class (with {@link ClientPortForward}) that touches
- * fabric8: turns a client into an {@link ApiServerAccess} and its interceptors into credentials that renew themselves,
- * and picks the transport of a tunnel opened with a client. Kept apart so that a tunnel opened from an
+ * The Kubernetes client's side of the tunnel, the only tunnel class that touches fabric8 (with
+ * {@link StatefulSetPodLocator}): turns a client into an {@link ApiServerAccess} and its interceptors into credentials
+ * that renew themselves. Kept apart so that a tunnel opened from an
  * {@link ApiServerAccess} loads no fabric8 class.
  */
 public final class KubernetesClientAccess {
@@ -119,25 +119,14 @@ public final class KubernetesClientAccess {
         }
     }
 
-    /** The endpoint a client reaches: its access, with the client's interceptors renewing its credentials. */
+    /**
+     * The endpoint a client reaches: its access, with the client's interceptors renewing its credentials.
+     *
+     * @throws TunnelException when the client's TLS material cannot be read or used
+     */
     static ApiServerEndpoint endpoint(KubernetesClient client) {
         ApiServerAccess access = of(client);
         return new ApiServerEndpoint(access, new InterceptorCredentials(interceptors(client.getConfiguration())));
-    }
-
-    /**
-     * The transport of a tunnel opened with a client: the client's own websocket when asked for, or when an own
-     * connection cannot be set up from the client's configuration (the reason is logged); our own otherwise.
-     */
-    static PortForwardTransport transport(KubernetesClient client, String namespace, TunnelOptions options) {
-        if (options.transport() == TunnelOptions.Transport.DIRECT) {
-            try {
-                return new DirectPortForward(endpoint(client), namespace, options);
-            } catch (TunnelException e) {
-                LOG.debug("own port-forward connections not used: {}", e.getMessage());
-            }
-        }
-        return new ClientPortForward(client, namespace, options);
     }
 
     private static List<Interceptor> interceptors(Config config) {

@@ -22,15 +22,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Backpressure, both ways, so that never more than a bounded amount of data is in flight: up, the next piece is
  * read from the local socket only once the previous one has been handed to the port-forward
- * ({@link PortForwardStream#send} blocks while it accepts nothing), so a slow pod slows the local client through TCP
+ * ({@link DirectStream#send} blocks while it accepts nothing), so a slow pod slows the local client through TCP
  * and nothing is ever dropped; down, the next piece is read from the port-forward only once the previous one has been
  * written to the local socket, so a client that stops reading stops the pod's data.
  *
  * <p>Two named daemon threads per connection: "up" connects and then pumps local to pod, "down" pumps pod to local.
  */
 final class PortForwardConnection {
-    /** How a refused port-forward handshake is reported (followed by the HTTP status code). */
-    static final String REFUSED_BY_API = "was refused by the Kubernetes API: HTTP ";
     static final String SUBPROTOCOL = "v4.channel.k8s.io";
 
     private static final Logger LOG = LoggerFactory.getLogger(PortForwardConnection.class);
@@ -40,7 +38,7 @@ final class PortForwardConnection {
     private static final byte[] UPGRADE_HEADER = "\nupgrade:".getBytes(StandardCharsets.US_ASCII);
     private static final int UPGRADE_SCAN_LIMIT = 16 * 1024;
 
-    private final PortForwardTransport transport;
+    private final DirectPortForward transport;
     private final SparePortForward spares;
     private final String namespace;
     private final PodLocator locator;
@@ -48,13 +46,14 @@ final class PortForwardConnection {
     private final SocketChannel local;
     private final String threadPrefix;
     private final Runnable onFinished;
+    private final java.util.function.Consumer<TunnelException> onFailure;
 
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean warned = new AtomicBoolean();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final StringBuilder errorText = new StringBuilder();
-    private volatile PortForwardStream stream;
+    private volatile DirectStream stream;
     private volatile String remoteFailure;
     private volatile String target = "(no pod yet)";
     private volatile Thread upThread;
@@ -71,9 +70,9 @@ final class PortForwardConnection {
     private int dataPrefixToSkip = 2;
     private int errorPrefixToSkip = 2;
 
-    PortForwardConnection(PortForwardTransport transport, SparePortForward spares, String namespace,
+    PortForwardConnection(DirectPortForward transport, SparePortForward spares, String namespace,
             PodLocator locator, TunnelOptions options, SocketChannel local, String threadPrefix,
-            Runnable onFinished) {
+            Runnable onFinished, java.util.function.Consumer<TunnelException> onFailure) {
         this.transport = transport;
         this.spares = spares;
         this.namespace = namespace;
@@ -82,6 +81,7 @@ final class PortForwardConnection {
         this.local = local;
         this.threadPrefix = threadPrefix;
         this.onFinished = onFinished;
+        this.onFailure = onFailure;
     }
 
     /** Starts the connection's threads; returns at once. */
@@ -103,7 +103,7 @@ final class PortForwardConnection {
 
     /** Fails the connection if its upload has waited on the port-forward for longer than the stall timeout. */
     void checkStall(long nowNanos) {
-        PortForwardStream s = stream;
+        DirectStream s = stream;
         if (s != null) {
             s.checkStall(nowNanos, options.sendStallTimeout().toNanos());
         }
@@ -126,20 +126,20 @@ final class PortForwardConnection {
     }
 
     private void runUp() {
-        PortForwardStream s;
+        DirectStream s;
         try {
             String pod = locator.readyPod();
             target = "pod " + namespace + "/" + pod + " port " + options.remotePort();
-            PortForwardStream spare = spares == null ? null : spares.take(pod);
+            DirectStream spare = spares == null ? null : spares.take(pod);
             s = spare != null ? spare : transport.open(pod, options.remotePort(), target);
         } catch (TunnelException e) {
-            failBeforeData(e.getMessage());
+            failBeforeData(e);
             return;
         } catch (InterruptedException e) {
             shutdown(null);
             return;
         } catch (RuntimeException e) {
-            failBeforeData("cannot reach " + target + ": " + e);
+            failBeforeData(new TunnelException("cannot reach " + target + ": " + e, e));
             return;
         }
         if (s.announcementRead()) {
@@ -158,7 +158,7 @@ final class PortForwardConnection {
         pumpUp(s);
     }
 
-    private void pumpUp(PortForwardStream s) {
+    private void pumpUp(DirectStream s) {
         try {
             while (!closed.get()) {
                 ByteBuffer buffer = s.uploadBuffer();
@@ -229,24 +229,24 @@ final class PortForwardConnection {
 
     /** Pumps what the pod sends to the local client until the port-forward ends. */
     private void runDown() {
-        PortForwardStream s = stream;
-        String failure = null;
+        DirectStream s = stream;
+        TunnelException failure = null;
         try {
             s.receive(this::onData);
         } catch (TunnelException e) {
-            failure = e.getMessage();
+            failure = e;
         } catch (IOException e) {
             LOG.debug("{}: writing to the local client failed: {}", threadPrefix, e.toString());
             shutdown(null);
             return;
         }
         if (remoteFailure != null) {
-            failure = remoteFailure;
+            failure = new TunnelException(remoteFailure);
         }
         if (failure != null && !answered && !closed.get()) {
             failBeforeData(failure);
         } else {
-            shutdown(failure);
+            shutdown(failure == null ? null : failure.getMessage());
         }
     }
 
@@ -273,11 +273,15 @@ final class PortForwardConnection {
         }
     }
 
-    /** Reports a failure that happened before any byte went back to the client, as a Docker API error. */
-    private void failBeforeData(String message) {
-        warnOnce("tunnel connection failed: " + message);
+    /**
+     * Reports a failure that happened before any byte went back to the client: to the tunnel as it is (its type and
+     * values), and to the client as a Docker API error, which is all a Docker client can read.
+     */
+    private void failBeforeData(TunnelException failure) {
+        onFailure.accept(failure);
+        warnOnce("tunnel connection failed: " + failure.getMessage());
         try {
-            ByteBuffer response = ByteBuffer.wrap(DockerErrorResponse.serviceUnavailable(message));
+            ByteBuffer response = ByteBuffer.wrap(DockerErrorResponse.serviceUnavailable(failure.getMessage()));
             while (response.hasRemaining()) {
                 local.write(response);
             }
@@ -333,7 +337,7 @@ final class PortForwardConnection {
         } catch (IOException e) {
             LOG.debug("{}: closing the local socket: {}", threadPrefix, e.toString());
         }
-        PortForwardStream s = stream;
+        DirectStream s = stream;
         if (s != null) {
             s.close();
         }

@@ -11,14 +11,14 @@ import org.slf4j.LoggerFactory;
  * avoids it by opening streams on one connection it already has).
  *
  * <p>The locator is still asked for every connection: the spare is used only when it was opened to the pod the locator
- * names now, is younger than {@link #MAX_AGE}, and nothing has arrived on it since the server announced its port (an
+ * names now, is younger than {@link #MAX_AGE} and the keep-alive interval, and nothing has arrived on it since the server announced its port (an
  * error, a close or the end of the connection would have). Otherwise it is closed and the connection opens its own.
  * After each connection takes (or passes over) the spare, one new spare is opened in the background, on a thread that
  * ends when it is open. A spare nobody takes is closed once it is {@link #MAX_AGE} old and not replaced until the next
  * connection, so an idle tunnel holds at most one idle port-forward, for at most that long.
  */
 final class SparePortForward {
-    /** How long a spare may wait for a connection. */
+    /** How long a spare may wait for a connection, at most; less when the keep-alive interval is shorter. */
     static final Duration MAX_AGE = Duration.ofSeconds(60);
 
     private static final Logger LOG = LoggerFactory.getLogger(SparePortForward.class);
@@ -27,6 +27,11 @@ final class SparePortForward {
     private final String namespace;
     private final TunnelOptions options;
     private final String threadName;
+    /**
+     * A spare has no reader, so nothing keeps it alive: it waits no longer than a connection in use goes without a
+     * keep-alive ping, lest a proxy that drops idle connections has cut it when it is taken.
+     */
+    private final long maxAgeNanos;
     private final Object lock = new Object();
     private Spare spare;
     private Thread opener;
@@ -41,21 +46,22 @@ final class SparePortForward {
         this.namespace = namespace;
         this.options = options;
         this.threadName = threadName;
+        this.maxAgeNanos = Math.min(MAX_AGE.toNanos(), options.keepAliveInterval().toNanos());
     }
 
     /**
      * The spare if it may serve a connection to {@code pod} now, else null; either way a new spare is opened in the
      * background.
      */
-    PortForwardStream take(String pod) {
+    DirectStream take(String pod) {
         Spare s;
         synchronized (lock) {
             s = spare;
             spare = null;
         }
-        PortForwardStream usable = null;
+        DirectStream usable = null;
         if (s != null) {
-            if (s.pod.equals(pod) && System.nanoTime() - s.openedAtNanos < MAX_AGE.toNanos() && s.stream.isIntact()) {
+            if (s.pod.equals(pod) && System.nanoTime() - s.openedAtNanos < maxAgeNanos && s.stream.isIntact()) {
                 usable = s.stream;
             } else {
                 s.stream.close();
@@ -122,7 +128,7 @@ final class SparePortForward {
     void expire(long nowNanos) {
         Spare s = null;
         synchronized (lock) {
-            if (spare != null && nowNanos - spare.openedAtNanos >= MAX_AGE.toNanos()) {
+            if (spare != null && nowNanos - spare.openedAtNanos >= maxAgeNanos) {
                 s = spare;
                 spare = null;
             }

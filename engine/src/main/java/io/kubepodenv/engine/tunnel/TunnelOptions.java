@@ -18,11 +18,14 @@ import java.util.Objects;
  * @param sendStallTimeout  how long an upload may wait for the websocket to accept the next frame before the
  *                          connection is failed
  * @param maxFramePayload   bytes of data per websocket frame (plus one channel byte); see {@link #DEFAULT_FRAME_PAYLOAD}
- * @param transport         what carries the port-forwards; {@link Transport#DIRECT} by default
  * @param warm              whether to keep the tunnel ready for its next connections: one port-forward opened ahead
- *                          of time (direct transport), and, for tunnels opened by {@link EnvironmentTunnels}, a watch
+ *                          of time, and, for tunnels opened by {@link EnvironmentTunnels}, a watch
  *                          on the pod instead of a lookup per connection; on by default, off for a tunnel that
  *                          serves one check and closes
+ * @param keepAliveInterval how long a port-forward may receive nothing before the tunnel sends a websocket ping on it
+ *                          (when no upload is under way), so that load balancers and proxies in front of the API
+ *                          server, which drop connections idle for minutes, see traffic; also the longest a spare
+ *                          port-forward waits unused
  * @param listener          where connection failures are reported (they also go to the client as a Docker error)
  */
 public record TunnelOptions(
@@ -34,8 +37,8 @@ public record TunnelOptions(
         Duration clientEofGrace,
         Duration sendStallTimeout,
         int maxFramePayload,
-        Transport transport,
         boolean warm,
+        Duration keepAliveInterval,
         ProgressListener listener) {
 
     /** Docker's plain-TCP port, what docker:dind listens on without TLS. */
@@ -53,47 +56,13 @@ public record TunnelOptions(
     /** The largest payload per frame that may be set: half of the kubelet's 32 MiB message limit. */
     public static final int LARGEST_FRAME_PAYLOAD = (16 << 20) - 1;
 
-    /** What carries each port-forward to the API server. */
-    public enum Transport {
-        /**
-         * A connection of our own per port-forward: an HTTP/1.1 websocket upgrade on a plain or TLS socket with the
-         * client's TLS material and request headers (credentials included), then blocking reads and writes with no
-         * thread hop and no extra copy. When the client goes through an HTTP proxy, the client's websocket is used
-         * instead.
-         */
-        DIRECT,
-        /** The Kubernetes client's own websocket (its HTTP client, proxy support and interceptors). */
-        CLIENT_WEBSOCKET;
-
-        /**
-         * {@code direct} or {@code client-websocket} (any case); null or blank is {@link #DIRECT}. For the edge that
-         * reads a setting (an environment variable, a form field); the engine itself reads none.
-         *
-         * @throws IllegalArgumentException for anything else, naming the values it takes
-         */
-        public static Transport parse(String value) {
-            if (value == null || value.isBlank()) {
-                return DIRECT;
-            }
-            String v = value.trim().toLowerCase(java.util.Locale.ROOT);
-            if (v.equals("direct")) {
-                return DIRECT;
-            }
-            if (v.equals("client-websocket")) {
-                return CLIENT_WEBSOCKET;
-            }
-            throw new IllegalArgumentException("tunnel transport: '" + value
-                    + "' is not one of direct, client-websocket");
-        }
-    }
-
     public TunnelOptions {
-        Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(pingTimeout, "pingTimeout");
         Objects.requireNonNull(clientEofGrace, "clientEofGrace");
         Objects.requireNonNull(sendStallTimeout, "sendStallTimeout");
+        Objects.requireNonNull(keepAliveInterval, "keepAliveInterval");
         Objects.requireNonNull(listener, "listener");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, not " + port);
@@ -109,62 +78,68 @@ public record TunnelOptions(
         requirePositive("pingTimeout", pingTimeout);
         requirePositive("clientEofGrace", clientEofGrace);
         requirePositive("sendStallTimeout", sendStallTimeout);
+        requirePositive("keepAliveInterval", keepAliveInterval);
+        if (keepAliveInterval.toMillis() < 1 || keepAliveInterval.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("keepAliveInterval must be 1 ms..24 days, not " + keepAliveInterval);
+        }
     }
 
+    /** Default of {@link #keepAliveInterval}: well under the minutes after which load balancers drop idle connections. */
+    public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(20);
+
     /**
-     * Loopback, an OS-chosen port, Docker's port 2375, 10 s to connect, 60 s to answer the ping, 64 KiB frames,
-     * {@link Transport#DIRECT}. The same values wherever the engine runs: nothing here reads a system property or an
+     * Loopback, an OS-chosen port, Docker's port 2375, 10 s to connect, 60 s to answer the ping, 64 KiB frames, a keep-alive ping after 20 s without traffic. The same values wherever the engine runs: nothing here reads a system property or an
      * environment variable; a caller that lets its user choose passes the choice with the {@code with...} methods.
      */
     public static TunnelOptions defaults() {
         return new TunnelOptions(InetAddress.getLoopbackAddress(), 0, DOCKER_PORT, Duration.ofSeconds(10),
                 Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofMinutes(5), DEFAULT_FRAME_PAYLOAD,
-                Transport.DIRECT, true, ProgressListener.NONE);
+                true, DEFAULT_KEEP_ALIVE, ProgressListener.NONE);
     }
 
     public TunnelOptions withPort(int newPort) {
         return new TunnelOptions(bindAddress, newPort, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, warm, listener);
+                sendStallTimeout, maxFramePayload, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withBindAddress(InetAddress address) {
         return new TunnelOptions(address, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, warm, listener);
+                sendStallTimeout, maxFramePayload, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withRemotePort(int newRemotePort) {
         return new TunnelOptions(bindAddress, port, newRemotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, warm, listener);
+                sendStallTimeout, maxFramePayload, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withTimeouts(Duration connect, Duration ping) {
         return new TunnelOptions(bindAddress, port, remotePort, connect, ping, clientEofGrace, sendStallTimeout,
-                maxFramePayload, transport, warm, listener);
+                maxFramePayload, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withClientEofGrace(Duration grace) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, grace, sendStallTimeout,
-                maxFramePayload, transport, warm, listener);
+                maxFramePayload, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withMaxFramePayload(int payload) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, payload, transport, warm, listener);
-    }
-
-    public TunnelOptions withTransport(Transport newTransport) {
-        return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, newTransport, warm, listener);
+                sendStallTimeout, payload, warm, keepAliveInterval, listener);
     }
 
     public TunnelOptions withWarm(boolean keepWarm) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, keepWarm, listener);
+                sendStallTimeout, maxFramePayload, keepWarm, keepAliveInterval, listener);
+    }
+
+    public TunnelOptions withKeepAliveInterval(Duration interval) {
+        return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
+                sendStallTimeout, maxFramePayload, warm, interval, listener);
     }
 
     public TunnelOptions withListener(ProgressListener newListener) {
         return new TunnelOptions(bindAddress, port, remotePort, connectTimeout, pingTimeout, clientEofGrace,
-                sendStallTimeout, maxFramePayload, transport, warm, newListener);
+                sendStallTimeout, maxFramePayload, warm, keepAliveInterval, newListener);
     }
 
     private static void requirePositive(String name, Duration d) {

@@ -61,13 +61,11 @@ public final class PortForwardBenchmark {
         try (PortForwardLoadServer load = new PortForwardLoadServer();
                 DockerMockCluster cluster = DockerMockCluster.forTargets((pod, port) -> load.address())) {
             cluster.createDockerHost("bench");
-            try (Forwarder tunnel = Forwarder.tunnel(cluster, "DIRECT");
-                    Forwarder viaClient = Forwarder.tunnel(cluster, "CLIENT_WEBSOCKET");
+            try (Forwarder tunnel = Forwarder.tunnel(cluster);
                     Forwarder preevy = Forwarder.preevy(baselineDir, cluster)) {
                 Map<String, Forwarder> modes = new LinkedHashMap<>();
                 modes.put("direct loopback", new Forwarder(null, load.address()));
                 modes.put("kpe tunnel", tunnel);
-                modes.put("kpe tunnel on the client's websocket", viaClient);
                 if (preevy != null) {
                     modes.put(PREEVY, preevy);
                 }
@@ -222,12 +220,12 @@ public final class PortForwardBenchmark {
         }
 
         /** A kpe tunnel in a JVM of its own ({@link TunnelProcess}), with the options the kpe launcher sets. */
-        static Forwarder tunnel(DockerMockCluster cluster, String transport) throws IOException {
+        static Forwarder tunnel(DockerMockCluster cluster) throws IOException {
             String java = ProcessHandle.current().info().command().orElse("java");
             ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Djdk.httpclient.bufsize=131072",
                     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
                     TunnelProcess.class.getName(), cluster.client().getMasterUrl().toString(),
-                    DockerMockCluster.NAMESPACE, "bench", transport)
+                    DockerMockCluster.NAMESPACE, "bench")
                     .redirectError(ProcessBuilder.Redirect.INHERIT);
             return started(pb.start(), "127.0.0.1");
         }

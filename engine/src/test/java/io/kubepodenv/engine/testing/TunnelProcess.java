@@ -13,8 +13,7 @@ import java.io.IOException;
  * A tunnel in a process of its own, as {@code kpe exec} or a Jenkins agent runs it, for the tunnel benchmark: prints
  * the local port on stdout, forwards until its standard input ends, then closes the tunnel and exits.
  *
- * <p>Arguments: API server URL (plain http, no credentials: the mock server), namespace, StatefulSet, transport
- * ({@code DIRECT} or {@code CLIENT_WEBSOCKET}).
+ * <p>Arguments: API server URL (plain http, no credentials: the mock server), namespace, StatefulSet.
  */
 public final class TunnelProcess {
     private TunnelProcess() {
@@ -22,7 +21,7 @@ public final class TunnelProcess {
 
     public static void main(String[] args) throws IOException {
         Config config = new ConfigBuilder(Config.empty()).withMasterUrl(args[0]).withNamespace(args[1]).build();
-        TunnelOptions options = TunnelOptions.defaults().withTransport(TunnelOptions.Transport.valueOf(args[3]));
+        TunnelOptions options = TunnelOptions.defaults();
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
                 DockerTunnel tunnel = DockerTunnel.openWithoutPing(client, args[1],
                         new StatefulSetPodLocator(client, args[1], args[2]), options)) {

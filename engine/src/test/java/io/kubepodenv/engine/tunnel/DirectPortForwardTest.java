@@ -132,7 +132,7 @@ class DirectPortForwardTest {
         });
         DirectPortForward transport = transport(server,
                 b -> b.withOauthToken("s3cret-token").withImpersonateUsername("alice"));
-        PortForwardStream stream = transport.open("p-0", 2375, TARGET);
+        DirectStream stream = transport.open("p-0", 2375, TARGET);
         stream.receive((channel, bytes) -> { });
         stream.close();
 
@@ -158,7 +158,7 @@ class DirectPortForwardTest {
         ServerSocket server = serve(0, refuse, accept);
         DirectPortForward transport = transport(server,
                 b -> b.withOauthTokenProvider(() -> "token-" + asked.incrementAndGet()));
-        PortForwardStream stream = transport.open("p-0", 2375, TARGET);
+        DirectStream stream = transport.open("p-0", 2375, TARGET);
         stream.close();
 
         assertThat(heads).hasSize(2);
@@ -190,7 +190,7 @@ class DirectPortForwardTest {
             pong.set(readClientFrame(in));
             out.write(frame(0x8, new byte[0]));
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
         stream.receive((channel, bytes) -> {
@@ -234,7 +234,7 @@ class DirectPortForwardTest {
                 }
             }
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         stream.receive((channel, bytes) -> {
             assertThat(channel).isZero();
@@ -283,7 +283,7 @@ class DirectPortForwardTest {
             seen.add(readClientFrame(in));
             out.write(frame(0x8, new byte[0]));
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
         stream.send(stream.uploadBuffer().put("hello".getBytes(StandardCharsets.US_ASCII)).flip());
         byte[] large = new byte[TunnelOptions.DEFAULT_FRAME_PAYLOAD];
         new Random(5).nextBytes(large);
@@ -301,19 +301,46 @@ class DirectPortForwardTest {
         assertThat(Arrays.copyOfRange(second, 2, second.length)).isEqualTo(large);
     }
 
+    private static final String FORBIDDEN = "{\"kind\":\"Status\",\"status\":\"Failure\","
+            + "\"details\":{\"causes\":[{\"message\":\"a nested message\"}]},\"message\":\"pods \\\"p-0\\\" is"
+            + " forbidden: User \\\"ci\\\" cannot create resource \\\"pods/portforward\\\"\",\"code\":403}";
+
+    private static Script forbidden() {
+        return (head, in, out) -> out.write(("HTTP/1.1 403 Forbidden\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + FORBIDDEN.length() + "\r\n\r\n" + FORBIDDEN)
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
     @Test
-    void aRefusalNamesTheStatusAndTheApiServersMessage() throws Exception {
-        String body = "{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":\"pods \\\"p-0\\\" is forbidden: User"
-                + " \\\"ci\\\" cannot create resource \\\"pods/portforward\\\"\",\"code\":403}";
-        ServerSocket server = serve(0, (head, in, out) -> out.write(("HTTP/1.1 403 Forbidden\r\n"
-                + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
-                .getBytes(StandardCharsets.UTF_8)));
-        DirectPortForward transport = transport(server, UnaryOperator.identity());
+    void aRefusalCarriesTheStatusAndTheApiServersOwnMessage() throws Exception {
+        DirectPortForward transport = transport(serve(0, forbidden()), UnaryOperator.identity());
 
         assertThatThrownBy(() -> transport.open("p-0", 2375, TARGET))
-                .isInstanceOf(TunnelException.class)
-                .hasMessageContaining(PortForwardConnection.REFUSED_BY_API + "403")
-                .hasMessageContaining("pods \"p-0\" is forbidden: User \"ci\" cannot create resource");
+                .isInstanceOfSatisfying(PortForwardRefusedException.class, e -> {
+                    assertThat(e.status()).isEqualTo(403);
+                    assertThat(e.apiServerMessage())
+                            .isEqualTo("pods \"p-0\" is forbidden: User \"ci\" cannot create resource \"pods/portforward\"");
+                    assertThat(e.isAuthorizationRefusal()).isTrue();
+                })
+                .hasMessageContaining("was refused by the Kubernetes API: HTTP 403");
+    }
+
+    @Test
+    void aRefusalReachesTheCallerOfOpenAsATypedValueAtOnce() throws Exception {
+        ServerSocket server = serve(0, forbidden(), forbidden(), forbidden());
+        ApiServerAccess access = new ApiServerAccess(java.net.URI.create("http://127.0.0.1:" + server.getLocalPort()),
+                "", "", "", java.util.Map.of("Authorization", List.of("Bearer fixed")), "", false, null, "", false);
+
+        assertThatThrownBy(() -> DockerTunnel.open(access, "ns", new SingleReplicaPodLocator("p"),
+                TunnelOptions.defaults().withWarm(false).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60))))
+                .isInstanceOfSatisfying(PortForwardRefusedException.class, e -> {
+                    assertThat(e.status()).isEqualTo(403);
+                    assertThat(e.apiServerMessage()).startsWith("pods \"p-0\" is forbidden");
+                })
+                .hasMessageContaining("refuses the port-forward to the Docker server of StatefulSet p (pod p-0)")
+                .hasMessageContaining("docs/rbac.md");
+        assertThat(heads).as("one attempt: a refusal is not retried until the ping timeout").hasSize(1);
+        assertThat(heads.get(0)).contains("\r\nAuthorization: Bearer fixed\r\n");
     }
 
     @Test
@@ -348,7 +375,7 @@ class DirectPortForwardTest {
             out.write(frame(0x2, new byte[] {0, 'x'}));
             out.write(new byte[] {(byte) 0x82, 10, 0}); // a frame cut short
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
 
         assertThatThrownBy(() -> stream.receive((channel, bytes) -> { }))
                 .isInstanceOf(TunnelException.class)
@@ -367,7 +394,7 @@ class DirectPortForwardTest {
                 Thread.currentThread().interrupt();
             }
         });
-        PortForwardStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread uploader = new Thread(() -> {
             try {
@@ -393,6 +420,130 @@ class DirectPortForwardTest {
     }
 
     @Test
+    void aPingIsAnsweredWithoutHoldingUpDownloadsBehindABlockedUpload() throws Exception {
+        java.util.concurrent.CountDownLatch uploadBlocked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch delivered = new java.util.concurrent.CountDownLatch(1);
+        AtomicReference<byte[]> pong = new AtomicReference<>();
+        ServerSocket server = serve(16 * 1024, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x2, new byte[] {0, 0x4f, 0x09}));
+            out.write(frame(0x2, new byte[] {1, 0x4f, 0x09}));
+            out.flush();
+            await(uploadBlocked);
+            out.write(frame(0x9, "hi".getBytes(StandardCharsets.US_ASCII)));
+            out.write(frame(0x2, new byte[] {0, 'd', 'o', 'w', 'n'}));
+            out.flush();
+            await(delivered); // only now is the upload read: before, nothing could have freed the socket
+            for (long read = 0; pong.get() == null && read < (256L << 20); ) {
+                byte[] f = readClientFrame(in);
+                read += f.length;
+                if (f[0] == 0xA) {
+                    pong.set(Arrays.copyOfRange(f, 1, f.length));
+                }
+            }
+            out.write(frame(0x8, new byte[0]));
+            out.flush();
+        });
+        DirectStream stream = transport(server, UnaryOperator.identity()).open("p-0", 2375, TARGET);
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread uploader = new Thread(() -> {
+            while (!stop.get()) {
+                ByteBuffer buffer = stream.uploadBuffer();
+                buffer.position(buffer.limit());
+                stream.send(buffer.flip());
+                sent.incrementAndGet();
+            }
+        }, "blocked-uploader");
+        uploader.setDaemon(true);
+        uploader.start();
+        awaitUnchanged(sent); // the server reads nothing: the upload fills the socket and blocks holding it
+        uploadBlocked.countDown();
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        Thread receiver = new Thread(() -> {
+            try {
+                stream.receive((channel, bytes) -> {
+                    byte[] copy = new byte[bytes.remaining()];
+                    bytes.get(copy);
+                    if (channel == 0) {
+                        synchronized (data) {
+                            data.write(copy);
+                            if (data.toString(StandardCharsets.US_ASCII).endsWith("down")) {
+                                delivered.countDown(); // what the server sent after its ping
+                            }
+                        }
+                    }
+                });
+            } catch (IOException | RuntimeException e) {
+                // ends with the close frame
+            }
+        }, "receiver");
+        receiver.setDaemon(true);
+        receiver.start();
+
+        assertThat(delivered.await(20, TimeUnit.SECONDS)).as("data after the ping delivered while the upload is"
+                + " blocked").isTrue();
+        stop.set(true);
+        uploader.join(20_000);
+        receiver.join(20_000);
+        assertThat(pong.get()).as("the ping was answered once the socket was free").isEqualTo(
+                "hi".getBytes(StandardCharsets.US_ASCII));
+        synchronized (data) {
+            assertThat(data.toString(StandardCharsets.ISO_8859_1)).isEqualTo("\u004f\u0009down"); // announcement, then data
+        }
+        stream.close();
+    }
+
+    @Test
+    void aStreamOnWhichNothingArrivesSendsKeepAlivePings() throws Exception {
+        AtomicReference<byte[]> first = new AtomicReference<>();
+        AtomicReference<byte[]> second = new AtomicReference<>();
+        ServerSocket server = serve(0, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x2, new byte[] {0, 0x4f, 0x09}));
+            out.write(frame(0x2, new byte[] {1, 0x4f, 0x09}));
+            out.flush();
+            first.set(readClientFrame(in));
+            second.set(readClientFrame(in));
+            out.write(frame(0x8, new byte[0]));
+            out.flush();
+        });
+        DirectStream stream = transport(server, UnaryOperator.identity(), TunnelOptions.defaults()
+                .withKeepAliveInterval(Duration.ofMillis(200))).open("p-0", 2375, TARGET);
+
+        stream.receive((channel, bytes) -> { });
+
+        assertThat(first.get()[0]).as("opcode of the first frame the client sent").isEqualTo((byte) 0x9);
+        assertThat(second.get()[0]).as("opcode of the second").isEqualTo((byte) 0x9);
+        stream.close();
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) throws IOException {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new IOException("the test did not get there within 30 s");
+            }
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** Waits (bounded) until {@code counter} has not moved for half a second. */
+    private static void awaitUnchanged(java.util.concurrent.atomic.AtomicLong counter) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long last = -1;
+        while (System.nanoTime() < deadline) {
+            long now = counter.get();
+            if (now == last && now > 0) {
+                return;
+            }
+            last = now;
+            Thread.sleep(500);
+        }
+        throw new AssertionError("the upload never blocked");
+    }
+
+    @Test
     void aClientBehindAnHttpProxyReachesTheServerWithConnectAndTheProxysCredentials() throws Exception {
         ServerSocket server = serve(0, (head, in, out) -> {
             out.write(upgraded(head));
@@ -410,6 +561,59 @@ class DirectPortForwardTest {
                 .contains("\r\nProxy-Authorization: Basic c3F1aWQ6cHc=\r\n");
         assertThat(heads).hasSize(1);
         assertThat(heads.get(0)).doesNotContain("Proxy-Authorization");
+    }
+
+    @Test
+    void anAccessWithASocks5ProxyReachesTheServerThroughIt() throws Exception {
+        ServerSocket server = serve(0, (head, in, out) -> {
+            out.write(upgraded(head));
+            out.write(frame(0x8, new byte[0]));
+        });
+        List<String> targets = new CopyOnWriteArrayList<>();
+        ServerSocket proxy = socks5Proxy(targets);
+        ApiServerAccess access = new ApiServerAccess(java.net.URI.create("http://127.0.0.1:" + server.getLocalPort()),
+                "", "", "", java.util.Map.of(), "", false,
+                java.net.URI.create("socks5://127.0.0.1:" + proxy.getLocalPort()), "", false);
+        DirectPortForward transport = new DirectPortForward(new ApiServerEndpoint(access,
+                ApiServerCredentials.fixed(access)), "ns", TunnelOptions.defaults());
+
+        transport.open("p-0", 2375, TARGET).close();
+
+        assertThat(targets).containsExactly("127.0.0.1:" + server.getLocalPort());
+        assertThat(heads).hasSize(1);
+    }
+
+    /** A SOCKS5 proxy on loopback (no authentication, CONNECT only) that records each target it is asked for. */
+    private ServerSocket socks5Proxy(List<String> targets) throws IOException {
+        ServerSocket proxy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        servers.add(proxy);
+        Thread t = new Thread(() -> {
+            while (!proxy.isClosed()) {
+                try {
+                    Socket client = proxy.accept();
+                    java.io.DataInputStream in = new java.io.DataInputStream(client.getInputStream());
+                    OutputStream out = client.getOutputStream();
+                    in.readUnsignedByte(); // version 5
+                    in.readNBytes(in.readUnsignedByte()); // the methods offered
+                    out.write(new byte[] {5, 0}); // no authentication
+                    in.readNBytes(3); // version, CONNECT, reserved
+                    int type = in.readUnsignedByte();
+                    String host = type == 3 ? new String(in.readNBytes(in.readUnsignedByte()), StandardCharsets.US_ASCII)
+                            : InetAddress.getByAddress(in.readNBytes(type == 1 ? 4 : 16)).getHostAddress();
+                    int port = in.readUnsignedShort();
+                    targets.add(host + ":" + port);
+                    Socket upstream = new Socket(host, port);
+                    out.write(new byte[] {5, 0, 0, 1, 0, 0, 0, 0, 0, 0});
+                    pipe(client, upstream);
+                    pipe(upstream, client);
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "socks5-proxy");
+        t.setDaemon(true);
+        t.start();
+        return proxy;
     }
 
     @Test

@@ -47,20 +47,14 @@ class DockerTunnelTest {
                 options().withListener(warnings::add));
     }
 
-    /** The transport under test; a subclass runs every case on the other one. */
-    TunnelOptions.Transport transport() {
-        return TunnelOptions.Transport.DIRECT;
-    }
-
     private TunnelOptions options() {
-        return TunnelOptions.defaults().withTransport(transport());
+        return TunnelOptions.defaults();
     }
 
     @Test
-    void usesTheTransportAskedFor() {
+    void carriesItsPortForwardsOnItsOwnWebsocketsToTheClientsApiServer() {
         try (DockerTunnel tunnel = openUnchecked()) {
-            assertThat(tunnel.transport()).startsWith(transport() == TunnelOptions.Transport.DIRECT
-                    ? "own websocket to http://" : "the Kubernetes client's websocket");
+            assertThat(tunnel.transport()).isEqualTo("own websocket to " + cluster.client().getMasterUrl());
         }
     }
 

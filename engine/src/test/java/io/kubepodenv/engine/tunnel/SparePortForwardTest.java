@@ -42,7 +42,7 @@ class SparePortForwardTest {
     private DockerTunnel open() {
         return DockerTunnel.openWithoutPing(cluster.client(), DockerMockCluster.NAMESPACE,
                 new StatefulSetPodLocator(cluster.client(), DockerMockCluster.NAMESPACE, HOST),
-                TunnelOptions.defaults().withTransport(TunnelOptions.Transport.DIRECT));
+                TunnelOptions.defaults());
     }
 
     private List<String> requested() {
@@ -70,7 +70,7 @@ class SparePortForwardTest {
     void aTunnelAskedForNoSpareOpensNone() throws Exception {
         try (DockerTunnel tunnel = DockerTunnel.openWithoutPing(cluster.client(), DockerMockCluster.NAMESPACE,
                 new StatefulSetPodLocator(cluster.client(), DockerMockCluster.NAMESPACE, HOST),
-                TunnelOptions.defaults().withTransport(TunnelOptions.Transport.DIRECT).withWarm(false))) {
+                TunnelOptions.defaults().withWarm(false))) {
             PortForwardLoadClient.upload(tunnel.address(), 1 << 20, 1);
             PortForwardLoadClient.upload(tunnel.address(), 1 << 20, 2);
             Thread.sleep(200);

@@ -8,35 +8,10 @@ import org.junit.jupiter.api.Test;
 class TunnelOptionsTest {
 
     @Test
-    void theTransportIsDirectUnlessTheClientsWebsocketIsNamed() {
-        assertThat(TunnelOptions.Transport.parse(null)).isEqualTo(TunnelOptions.Transport.DIRECT);
-        assertThat(TunnelOptions.Transport.parse(" ")).isEqualTo(TunnelOptions.Transport.DIRECT);
-        assertThat(TunnelOptions.Transport.parse("Direct")).isEqualTo(TunnelOptions.Transport.DIRECT);
-        assertThat(TunnelOptions.Transport.parse(" client-websocket "))
-                .isEqualTo(TunnelOptions.Transport.CLIENT_WEBSOCKET);
-    }
-
-    @Test
-    void anUnknownTransportIsRefusedNamingTheValues() {
-        assertThatThrownBy(() -> TunnelOptions.Transport.parse("spdy"))
+    void aKeepAliveIntervalMustBePositive() {
+        assertThatThrownBy(() -> TunnelOptions.defaults().withKeepAliveInterval(java.time.Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("tunnel transport: 'spdy' is not one of direct, client-websocket");
-    }
-
-    @Test
-    void theDefaultsDoNotDependOnSystemProperties() {
-        String property = "kpe.tunnel.transport";
-        String before = System.getProperty(property);
-        System.setProperty(property, "client-websocket");
-        try {
-            assertThat(TunnelOptions.defaults().transport()).isEqualTo(TunnelOptions.Transport.DIRECT);
-        } finally {
-            if (before == null) {
-                System.clearProperty(property);
-            } else {
-                System.setProperty(property, before);
-            }
-        }
+                .hasMessage("keepAliveInterval must be positive, not PT0S");
     }
 
     @Test

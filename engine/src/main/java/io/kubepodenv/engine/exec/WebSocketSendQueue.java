@@ -1,4 +1,6 @@
-package io.kubepodenv.engine.tunnel;
+package io.kubepodenv.engine.exec;
+
+import io.kubepodenv.engine.tunnel.TunnelException;
 
 import io.fabric8.kubernetes.client.http.WebSocket;
 import java.nio.ByteBuffer;
@@ -10,7 +12,7 @@ import java.util.function.BooleanSupplier;
 /**
  * Sending on a fabric8 {@link WebSocket} with at most one frame in flight, which is all the JDK client allows and
  * what gives end-to-end backpressure: the next frame is only taken from its source once the previous one has left.
- * Used by the tunnel and by exec's stdin. Internal to the engine.
+ * Used by exec's stdin. Internal to the engine.
  */
 public final class WebSocketSendQueue {
     private static final int SPINS_BEFORE_PARK = 100;
