@@ -17,13 +17,37 @@ import java.util.Optional;
  * @param kinds the kinds it created ({@code apiVersion/Kind})
  * @param owner who created it ({@code kpe}, a Jenkins controller)
  * @param docker where its Docker server listens in the pod, and whether it speaks TLS
+ * @param activity its last use, whether it sleeps, and its idle limits
  */
 public record Environment(EnvironmentKey key, String id, String namespace, String dockerHost, String templateHash,
-    Optional<Instant> createdAt, boolean ready, List<String> kinds, String owner, DockerEndpoint docker) {
+    Optional<Instant> createdAt, boolean ready, List<String> kinds, String owner, DockerEndpoint docker,
+    EnvironmentActivity activity) {
 
     public Environment {
         kinds = List.copyOf(kinds);
         java.util.Objects.requireNonNull(docker, "docker");
+        java.util.Objects.requireNonNull(activity, "activity");
+    }
+
+    /** An environment with no activity recorded (awake, last use unknown). */
+    public Environment(EnvironmentKey key, String id, String namespace, String dockerHost, String templateHash,
+        Optional<Instant> createdAt, boolean ready, List<String> kinds, String owner, DockerEndpoint docker) {
+        this(key, id, namespace, dockerHost, templateHash, createdAt, ready, kinds, owner, docker,
+            EnvironmentActivity.UNRECORDED);
+    }
+
+    /** Ready, sleeping, or not ready. */
+    public EnvironmentState state() {
+        if (activity.asleep()) {
+            return EnvironmentState.SLEEPING;
+        }
+        return ready ? EnvironmentState.READY : EnvironmentState.NOT_READY;
+    }
+
+    /** This environment with other activity. */
+    public Environment withActivity(EnvironmentActivity value) {
+        return new Environment(key, id, namespace, dockerHost, templateHash, createdAt, ready, kinds, owner, docker,
+            value);
     }
 
     /** An environment whose Docker server listens on plain port 2375. */

@@ -1,6 +1,7 @@
 package io.kubepodenv.engine.cluster;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
@@ -12,6 +13,10 @@ import io.kubepodenv.engine.template.ManifestObject;
 /**
  * Sends a manifest's objects to the cluster in template order: server-side apply with the configured field manager
  * (conflicts with another manager are reported, never forced), or create-or-update when server-side apply is off.
+ *
+ * <p>The docker-host StatefulSet is sent without {@code spec.replicas}: a new one starts with the API server's default
+ * of 1, and from then on the replica count belongs to {@link DockerHostActivity} (sleep and wake), so this applier
+ * never owns it and never fights over it.
  */
 public final class EnvironmentApplier {
     private final KubernetesClient client;
@@ -26,6 +31,9 @@ public final class EnvironmentApplier {
     public void apply(Manifest manifest, ProgressListener listener) {
         for (ManifestObject object : manifest.objects()) {
             HasMetadata resource = toResource(object);
+            if (object == manifest.dockerHost() && resource instanceof StatefulSet sts && sts.getSpec() != null) {
+                sts.getSpec().setReplicas(null);
+            }
             try {
                 if (options.serverSideApply()) {
                     client.resource(resource).inNamespace(options.namespace())

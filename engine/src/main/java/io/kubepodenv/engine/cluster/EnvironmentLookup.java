@@ -87,7 +87,7 @@ public final class EnvironmentLookup {
             kinds.isBlank() ? List.of() : Arrays.asList(kinds.split(",")),
             labels.getOrDefault(ObjectLabels.OWNER, ""),
             io.kubepodenv.engine.DockerEndpoint.fromAnnotations(annotations.get(ObjectLabels.DOCKER_PORT),
-                annotations.get(ObjectLabels.DOCKER_TLS))));
+                annotations.get(ObjectLabels.DOCKER_TLS)), DockerHostActivity.read(sts)));
     }
 
     private static Optional<Instant> createdAt(ObjectMeta meta) {

@@ -81,7 +81,9 @@ public final class GarbageCollector {
     public Reconciliation reconcile(Supplier<ReconcilePolicy> policy, boolean dryRun, boolean wait, Duration timeout,
         ProgressListener listener) {
         List<Environment> all = new EnvironmentLookup(client, namespace).listAll();
-        List<ReconcilePolicy.Decision> decisions = policy.get().decide(all, clock.instant());
+        ReconcilePolicy decided = policy.get();
+        List<ReconcilePolicy.Decision> decisions = decided.decide(all, clock.instant());
+        List<Environment> idle = new java.util.ArrayList<>();
         Set<String> ids = new LinkedHashSet<>();
         Set<String> kinds = new LinkedHashSet<>();
         for (ReconcilePolicy.Decision d : decisions) {
@@ -94,11 +96,19 @@ public final class GarbageCollector {
                     kinds.addAll(e.kinds());
                 }
                 case DEFER -> listener.progress("deferring " + e.id() + " ('" + e.key() + "'): " + d.reason());
+                case SLEEP -> idle.add(e);
                 case KEEP -> { }
             }
         }
         if (!dryRun && !ids.isEmpty()) {
             new EnvironmentDeleter(client, namespace).deleteInstances(ids, kinds, wait, timeout, listener);
+        }
+        if (!idle.isEmpty()) {
+            try (EnvironmentLock lock = new EnvironmentLock(client, namespace, "reconciler of " + decided.owner(),
+                EnvironmentLock.DEFAULT_LEASE_DURATION, clock)) {
+                new EnvironmentSleeper(client, namespace, lock, clock, timeout)
+                    .sleepIdle(idle, decided.idle(), dryRun, listener);
+            }
         }
         return new Reconciliation(decisions, all.size());
     }
