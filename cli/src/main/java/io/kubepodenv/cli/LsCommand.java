@@ -20,7 +20,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "ls", mixinStandardHelpOptions = true,
-    description = "List the environments of the namespace: key, id, age, ready state, owner. One API call.")
+    description = {"List the environments of the namespace: key, id, age, state (ready, sleeping, not ready), time "
+        + "since last use, owner. One API call.",
+        "",
+        "Last use is the last 'up' (a build, 'kpe up', 'kpe exec', 'kpe wake'); '?' for environments made before it "
+            + "was recorded."})
 final class LsCommand implements Callable<Integer> {
     @ParentCommand
     private Kpe kpe;
@@ -48,11 +52,13 @@ final class LsCommand implements Callable<Integer> {
                 out.println("no environments in namespace " + options.namespace());
             } else {
                 List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"KEY", "ID", "NAMESPACE", "AGE", "READY", "OWNER"});
+                rows.add(new String[] {"KEY", "ID", "NAMESPACE", "AGE", "STATE", "LAST USE", "OWNER"});
                 for (Environment e : environments) {
                     rows.add(new String[] {e.key().value(), e.id(), e.namespace(),
                         e.createdAt().map(c -> Durations.format(age(c, clock))).orElse("?"),
-                        e.ready() ? "yes" : "no", e.owner()});
+                        e.state().display(),
+                        e.activity().lastUsed().map(t -> Durations.format(age(t, clock)) + " ago").orElse("?"),
+                        e.owner()});
                 }
                 printTable(out, rows);
             }
