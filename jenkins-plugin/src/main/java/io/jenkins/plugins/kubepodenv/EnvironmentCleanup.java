@@ -46,8 +46,10 @@ import jenkins.model.Jenkins;
  * time limit; outcomes go to the system log (logger {@code io.jenkins.plugins.kubepodenv}).
  *
  * <p>Decisions are the engine's ({@link ReconcilePolicy}): an environment is deleted when no live job produces its
- * key (or it is older than the configured maximum age), and never while a build that may use it runs; such a
- * deletion is deferred and runs when that build ends.
+ * key (or it is older than the configured maximum age, or unused for longer than its max idle time), and never while
+ * a build that may use it runs; such a deletion is deferred and runs when that build ends. An environment unused for
+ * longer than its sleep-after time is put to sleep, never while a build of its key runs. Each environment carries the
+ * idle limits of the build that last used it (global, folder or job settings), so the engine applies them.
  */
 @Extension
 public final class EnvironmentCleanup {
@@ -248,7 +250,8 @@ public final class EnvironmentCleanup {
                     }
                     summary.add(target.describe() + ": " + result.examined() + " environments, "
                         + result.with(ReconcilePolicy.Action.DELETE).size() + " deleted, " + deferredHere
-                        + " deferred until their builds end");
+                        + " deferred until their builds end, " + result.with(ReconcilePolicy.Action.SLEEP).size()
+                        + " idle (put to sleep unless used meanwhile)");
                 } catch (RuntimeException e) {
                     String message = connection.masker().describe(e);
                     log.warning(why + ": " + target.describe() + ": " + message);
