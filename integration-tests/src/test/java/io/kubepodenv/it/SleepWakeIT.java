@@ -11,8 +11,10 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.kubepodenv.engine.Environment;
+import io.kubepodenv.engine.EnvironmentActivity;
 import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.EnvironmentState;
+import io.kubepodenv.engine.IdleLimits;
 import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.Options;
 import io.kubepodenv.engine.ReadyEnvironment;
@@ -20,7 +22,10 @@ import io.kubepodenv.engine.cluster.DockerHostActivity;
 import io.kubepodenv.engine.cluster.EnvironmentApplier;
 import io.kubepodenv.engine.lifecycle.CollectionPolicy;
 import io.kubepodenv.engine.lifecycle.EnvironmentSleeper;
+import io.kubepodenv.engine.lifecycle.EnvironmentLock;
 import io.kubepodenv.engine.lifecycle.GarbageCollector;
+import io.kubepodenv.engine.lifecycle.IdlePolicy;
+import io.kubepodenv.engine.lifecycle.ReconcilePolicy;
 import io.kubepodenv.engine.naming.ObjectLabels;
 import io.kubepodenv.engine.template.Manifest;
 import io.kubepodenv.engine.tunnel.DockerTunnel;
@@ -28,6 +33,7 @@ import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
 import io.kubepodenv.engine.tunnel.TunnelOptions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -191,6 +197,60 @@ class SleepWakeIT {
             assertThat(later.collected()).singleElement()
                 .satisfies(v -> assertThat(v.reason()).contains("max idle"));
             assertThat(ClusterAudit.leftovers(admin, ns.name())).as("left after gc").isEmpty();
+        }
+    }
+
+    @Test
+    void theReconcilerPutsAnIdleEnvironmentToSleepButNeverWhileABuildOfItsKeyRuns() {
+        ControlPlane cluster = ControlPlane.require();
+        try (KubernetesClient admin = cluster.adminClient();
+            TestNamespace ns = TestNamespace.create(admin, "sleep-reconcile");
+            KubePodEnv engine = new KubePodEnv(admin, cluster.options(ns.name()).sleepAfter("2h").build())) {
+            ReadyEnvironment ready = engine.up(KEY, new RecordingListener("reconcile up"));
+            String claimUid = onlyClaim(admin, ns.name()).getMetadata().getUid();
+            String owner = engine.options().owner();
+            // Three hours later by the reconciler's clock: idle beyond the 2h the build recorded.
+            GarbageCollector reconciler = new GarbageCollector(admin, ns.name(),
+                Clock.offset(Clock.systemUTC(), Duration.ofHours(3)));
+
+            GarbageCollector.Reconciliation busy = reconciler.reconcile(() -> new ReconcilePolicy(owner, Set.of(KEY),
+                key -> true, ReconcilePolicy.everything(), Optional.empty()), false, true, TIMEOUT,
+                new RecordingListener("reconcile while a build runs"));
+            assertThat(busy.decisions()).singleElement()
+                .satisfies(d -> assertThat(d.action()).isEqualTo(ReconcilePolicy.Action.KEEP));
+            assertThat(engine.list().get(0).state()).isEqualTo(EnvironmentState.READY);
+
+            GarbageCollector.Reconciliation idle = reconciler.reconcile(() -> new ReconcilePolicy(owner, Set.of(KEY),
+                key -> false, ReconcilePolicy.everything(), Optional.empty()), false, true, TIMEOUT,
+                new RecordingListener("reconcile idle"));
+            assertThat(idle.with(ReconcilePolicy.Action.SLEEP)).hasSize(1);
+            assertThat(engine.list().get(0).state()).isEqualTo(EnvironmentState.SLEEPING);
+            assertThat(pods(admin, ns.name(), ready.environment().id())).isEmpty();
+            assertThat(onlyClaim(admin, ns.name()).getMetadata().getUid()).isEqualTo(claimUid);
+        }
+    }
+
+    @Test
+    void anEnvironmentFoundIdleButUsedBeforeTheSleepTakesTheLockStaysAwake() {
+        ControlPlane cluster = ControlPlane.require();
+        try (KubernetesClient admin = cluster.adminClient();
+            TestNamespace ns = TestNamespace.create(admin, "sleep-used");
+            KubePodEnv engine = new KubePodEnv(admin, cluster.options(ns.name()).build());
+            EnvironmentLock lock = new EnvironmentLock(admin, ns.name(), "test reconciler",
+                EnvironmentLock.DEFAULT_LEASE_DURATION, Clock.systemUTC())) {
+            engine.up(KEY, new RecordingListener("used up"));
+            // What a reconciler saw earlier: the same environment, last used two hours ago.
+            Environment seen = engine.list().get(0);
+            Environment stale = seen.withActivity(new EnvironmentActivity(false,
+                Optional.of(Instant.now().minus(Duration.ofHours(2))), Optional.empty(), IdleLimits.NONE));
+            IdlePolicy oneHour = new IdlePolicy(new IdleLimits(Optional.of(Duration.ofHours(1)), Optional.empty()));
+            assertThat(oneHour.sleep(stale, Instant.now())).as("idle as the reconciler saw it").isPresent();
+
+            EnvironmentSleeper.Outcome outcome = new EnvironmentSleeper(admin, ns.name(), lock, Clock.systemUTC(),
+                TIMEOUT).sleepIfIdle(stale, oneHour, new RecordingListener("used sleep"));
+
+            assertThat(outcome).isEqualTo(EnvironmentSleeper.Outcome.USED_SINCE);
+            assertThat(engine.list().get(0).state()).isEqualTo(EnvironmentState.READY);
         }
     }
 
