@@ -28,8 +28,7 @@ import java.util.Set;
  * The engine: provisions, finds, lists and deletes environments (a Docker server in a StatefulSet, rendered from a
  * template) in one namespace of one cluster, and puts them to sleep and wakes them. One instance serves any number of
  * calls, from any number of threads; {@code up}, {@code down}, {@code sleep} and {@code wake} of one key are
- * serialised across processes by a lock on the cluster. Close it to stop
- * its lock-renewal thread.
+ * serialised across processes by a lock on the cluster. Close it to stop its lock-renewal thread.
  */
 public final class KubePodEnv implements AutoCloseable {
     private final KubernetesClient client;
@@ -151,7 +150,7 @@ public final class KubePodEnv implements AutoCloseable {
                 if (!current.activity().asleep()) {
                     listener.progress("reusing environment " + current.id() + " (template unchanged)");
                 }
-                return resume(current, started, listener);
+                return resume(current, options.idleLimits(), started, listener);
             }
             listener.progress("template changed (" + shortHash(current.templateHash()) + " -> "
                 + shortHash(again.templateHash()) + "): replacing environment " + current.id()
@@ -182,10 +181,11 @@ public final class KubePodEnv implements AutoCloseable {
     }
 
     /**
-     * Makes an existing environment ready for a build: records the use (which wakes it, if it sleeps: one replica
-     * again, its volume claim reattached) and waits until its Docker server answers. The caller holds the key's lock.
+     * Makes an existing environment ready for a build: records the use with {@code limits} (which wakes it, if it
+     * sleeps: one replica again, its volume claim reattached) and waits until its Docker server answers. The caller
+     * holds the key's lock.
      */
-    private ReadyEnvironment resume(Environment current, long started, ProgressListener listener) {
+    private ReadyEnvironment resume(Environment current, IdleLimits limits, long started, ProgressListener listener) {
         Instant now = Instant.now(clock);
         boolean asleep = current.activity().asleep();
         long waking = System.nanoTime();
@@ -195,7 +195,7 @@ public final class KubePodEnv implements AutoCloseable {
                     .orElse("an unknown time") + ")");
         }
         EnvironmentActivity activity = new DockerHostActivity(client, options.namespace())
-            .recordUse(current, now, options.idleLimits());
+            .recordUse(current, now, limits);
         String pod = new ReadinessWaiter(client, options.namespace())
             .await(current.dockerHost(), current.id(), options.readyTimeout(), listener);
         Environment ready = withReady(current).withActivity(activity);
@@ -222,7 +222,8 @@ public final class KubePodEnv implements AutoCloseable {
 
     /**
      * Wakes the environment of {@code key} if it sleeps, and waits until it is ready, as {@code up} does for an
-     * existing environment; unlike {@code up}, it never creates or replaces one.
+     * existing environment; unlike {@code up}, it never creates or replaces one, and it keeps the idle limits recorded
+     * by the build that last used it (a wake by hand does not turn a CI system's sleep setting off).
      *
      * @throws EnvironmentFailedException when there is no environment of {@code key}, or it does not become ready
      */
@@ -235,7 +236,7 @@ public final class KubePodEnv implements AutoCloseable {
             if (!current.activity().asleep()) {
                 listener.progress("environment " + current.id() + " is awake");
             }
-            return resume(current, started, listener);
+            return resume(current, current.activity().limits(), started, listener);
         }
     }
 

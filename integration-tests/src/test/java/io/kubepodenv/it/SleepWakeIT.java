@@ -227,6 +227,12 @@ class SleepWakeIT {
             assertThat(engine.list().get(0).state()).isEqualTo(EnvironmentState.SLEEPING);
             assertThat(pods(admin, ns.name(), ready.environment().id())).isEmpty();
             assertThat(onlyClaim(admin, ns.name()).getMetadata().getUid()).isEqualTo(claimUid);
+
+            // A wake by hand, with no idle setting of its own, keeps the limit the build recorded.
+            try (KubePodEnv byHand = new KubePodEnv(admin, cluster.options(ns.name()).build())) {
+                byHand.wake(KEY, new RecordingListener("reconcile wake by hand"));
+                assertThat(byHand.list().get(0).activity().limits().sleepAfter()).contains(Duration.ofHours(2));
+            }
         }
     }
 
