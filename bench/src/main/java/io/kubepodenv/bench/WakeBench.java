@@ -113,7 +113,8 @@ public final class WakeBench {
             String ns = Bench.namespace(watcherClient, "kpe-bench-wake");
             Options options = Options.builder().namespace(ns).storageClass(storageClass)
                 .readyTimeout(Duration.ofMinutes(3)).build();
-            try (EventLog events = new EventLog(watcherClient, ns); KubePodEnv engine = new KubePodEnv(client, options)) {
+            try (EventLog events = new EventLog(watcherClient, ns);
+                KubePodEnv engine = new KubePodEnv(client, options)) {
                 Bench.Table table = new Bench.Table("run", "fresh up ms", "of it cluster ms", "of it ours ms",
                     "re-up (awake) ms", "wake ms", "of it cluster ms", "of it ours ms", "wake / fresh up",
                     "wake / re-up");

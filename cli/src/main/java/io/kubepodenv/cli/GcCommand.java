@@ -39,8 +39,10 @@ import picocli.CommandLine.Model.CommandSpec;
             + "build that last used it, e.g. from Jenkins settings) applies; likewise its own sleep time without "
             + "--sleep-after, which then only takes effect for environments that recorded one. Sleeping keeps the "
             + "volume claim and its data; the next 'kpe up' wakes the environment. Each sleep takes the key's lock "
-            + "and is skipped if the environment was used meanwhile. Only environments of one owner are considered (default: those made by "
-            + "kpe itself, so that a Jenkins controller's environments are left to it); --all-owners considers all.",
+            + "and is skipped if the environment was used meanwhile.",
+        "",
+        "Only environments of one owner are considered (default: those made by kpe itself, so that a Jenkins "
+            + "controller's environments are left to it); --all-owners considers all.",
         "One list call finds the environments, then one list call per kind finds all their objects."})
 final class GcCommand implements Callable<Integer> {
     @ParentCommand

@@ -56,7 +56,8 @@ final class WakeCommand implements Callable<Integer> {
         try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
             ReadyEnvironment ready = engine.wake(environmentKey, new Terminal(spec.commandLine().getErr(), quiet));
             if (output == OutputFormat.json) {
-                Map<String, Object> json = new LinkedHashMap<>(Json.environment(ready.environment(), Clock.systemUTC()));
+                Map<String, Object> json =
+                    new LinkedHashMap<>(Json.environment(ready.environment(), Clock.systemUTC()));
                 json.put("pod", ready.pod());
                 json.put("elapsedMillis", ready.elapsed().toMillis());
                 out.println(Json.write(json));

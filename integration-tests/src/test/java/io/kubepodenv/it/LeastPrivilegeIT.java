@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Role users copy from docs/rbac.md, read from that page at test time and bound to a ServiceAccount whose token
- * is the only credential: enough for up, sleep, wake, the tunnel, exec and down; a Role with less gets the 403 explanation.
+ * is the only credential: enough for up, sleep, wake, the tunnel, exec and down; a Role with less gets the 403
+ * explanation.
  */
 class LeastPrivilegeIT {
     private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(60);

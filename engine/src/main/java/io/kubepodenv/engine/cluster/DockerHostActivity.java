@@ -96,9 +96,11 @@ public final class DockerHostActivity {
         if (sts == null || sts.getSpec() == null) {
             return Optional.of("its StatefulSet " + environment.dockerHost() + " is gone");
         }
-        return SleepSafety.hazard(sts.getSpec().getVolumeClaimTemplates() != null
-            && !sts.getSpec().getVolumeClaimTemplates().isEmpty(), Optional.ofNullable(sts.getSpec().getPersistentVolumeClaimRetentionPolicy())
-            .map(StatefulSetPersistentVolumeClaimRetentionPolicy::getWhenScaled));
+        boolean hasClaims = sts.getSpec().getVolumeClaimTemplates() != null
+            && !sts.getSpec().getVolumeClaimTemplates().isEmpty();
+        Optional<String> whenScaled = Optional.ofNullable(sts.getSpec().getPersistentVolumeClaimRetentionPolicy())
+            .map(StatefulSetPersistentVolumeClaimRetentionPolicy::getWhenScaled);
+        return SleepSafety.hazard(hasClaims, whenScaled);
     }
 
     /** Waits, watching, until the environment has no pod left; bounded by {@code timeout}. */

@@ -81,8 +81,8 @@ class IdlePolicyTest {
 
     @Test
     void maxIdleDeletesEvenWhenTheKeyIsAliveAndTheAgeIsBelowTheMaximum() {
-        CollectionPolicy policy = new CollectionPolicy(Optional.of("owner"), Optional.of(Set.of(EnvironmentKey.of("a"))),
-            Optional.of(Duration.ofDays(60)));
+        CollectionPolicy policy = new CollectionPolicy(Optional.of("owner"),
+            Optional.of(Set.of(EnvironmentKey.of("a"))), Optional.of(Duration.ofDays(60)));
         assertThat(policy.decide(List.of(env("a", Duration.ofDays(8), false, TWO_HOURS_SEVEN_DAYS)), NOW))
             .singleElement().satisfies(v -> assertThat(v.reason()).contains("max idle"));
     }

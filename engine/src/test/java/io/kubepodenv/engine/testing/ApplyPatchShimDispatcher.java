@@ -26,8 +26,8 @@ import java.util.function.Predicate;
  * object is absent, 415 when present). This shim turns such a PATCH into a create (a POST to the collection) when
  * the object is absent, and into a PUT of the stored object with the applied one merged in (mappings merged field by
  * field, lists and values replaced; {@code status} kept) when it is present, so that a partial apply (the replica
- * count and activity annotations) changes only what it names. There are no managed fields, no field ownership, no conflicts, no merging with fields written by other
- * managers, and {@code force} changes nothing. What the mock cannot judge, tests check on the recorded requests
+ * count and activity annotations) changes only what it names. There are no managed fields, no field ownership, no
+ * conflicts, and {@code force} changes nothing. What the mock cannot judge, tests check on the recorded requests
  * instead: {@link #applyRequests()} keeps each apply's path, {@code fieldManager} and {@code force} query parameters
  * and content type; {@link #requests()} keeps every request.
  *
