@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The benchmark suite (docs/performance.md): provisioning overhead, re-up, scale, tunnel vs kubectl port-forward,
+# The benchmark suite (docs/performance.md): provisioning overhead, re-up, wake, scale, tunnel vs kubectl port-forward,
 # tunnel memory, and the docker CLI through each path. Starts what it needs, runs the scenarios one JVM each, and
 # stops only what it started. Prints Markdown on stdout; progress on stderr.
 #
-#   bench/run.sh [up] [scale] [tunnel] [memory] [docker]     (default: all, in this order)
+#   bench/run.sh [up] [wake] [scale] [tunnel] [memory] [docker]     (default: all, in this order)
 #
-# up, scale, tunnel, memory: a dedicated local control plane (testing/cluster) whose port-forwards of port 2375
+# up, wake, scale, tunnel, memory: a dedicated local control plane (testing/cluster) whose port-forwards of port 2375
 # reach a target served by the benchmark programs themselves (checksummed transfers, Docker's /_ping).
 # docker: a Docker daemon (testing/docker) and a second dedicated control plane whose port-forwards reach it.
 #
@@ -20,9 +20,9 @@ ROOT="$(cd "$HERE/.." && pwd)"
 cd "$ROOT"
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(up scale tunnel memory docker)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(up wake scale tunnel memory docker)
 for s in "${scenarios[@]}"; do
-  case "$s" in up | scale | tunnel | memory | docker) ;; *) echo "unknown scenario: $s" >&2; exit 2 ;; esac
+  case "$s" in up | wake | scale | tunnel | memory | docker) ;; *) echo "unknown scenario: $s" >&2; exit 2 ;; esac
 done
 
 cluster_dir="${KPE_BENCH_CLUSTER_DIR:-${TMPDIR:-/tmp}/kpe-bench-cluster}"
@@ -93,6 +93,7 @@ for s in "${scenarios[@]}"; do
   read -r -a extra <<<"${!var:-}"
   case "$s" in
     up) "${JAVA[@]}" io.kubepodenv.bench.UpBench "${extra[@]}" ;;
+    wake) "${JAVA[@]}" io.kubepodenv.bench.WakeBench "${extra[@]}" ;;
     scale) "${JAVA[@]}" io.kubepodenv.bench.ScaleBench --kpe-jar cli/target/kpe.jar "${extra[@]}" ;;
     tunnel) "${JAVA[@]}" io.kubepodenv.bench.TunnelBench --kubectl "$KPE_KUBECTL" "${extra[@]}" ;;
     memory) "${JAVA[@]}" io.kubepodenv.bench.TunnelMemoryBench "${extra[@]}" ;;

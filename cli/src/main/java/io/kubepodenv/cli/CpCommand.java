@@ -70,7 +70,8 @@ final class CpCommand implements Callable<Integer> {
         Duration limit = Durations.parse("timeout", timeout);
         Options options = engineOptions.toOptions();
         try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
-            Environment environment = ExecCommand.find(engine, key, options);
+            Environment environment = ExecCommand.find(engine, key, options,
+                new Terminal(spec.commandLine().getErr(), quiet));
             String pod = ExecCommand.locator(client, environment).readyPod();
             new PodUpload(new PodExec(client, environment.namespace())).upload(pod, source, dest, limit);
             if (!quiet) {

@@ -8,6 +8,7 @@ import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.KubePodEnvException;
 import io.kubepodenv.engine.Options;
+import io.kubepodenv.engine.ProgressListener;
 import io.kubepodenv.engine.tunnel.DockerTunnel;
 import io.kubepodenv.engine.tunnel.EnvironmentTunnels;
 import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
@@ -34,6 +35,8 @@ import picocli.CommandLine.Model.CommandSpec;
             + "variable (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_CONTEXT, ...) is removed from COMMAND's "
             + "environment: the tunnel speaks plain TCP. An environment whose template serves Docker over TLS (a port "
             + "named docker-tls) needs --tls-cert-dir; COMMAND then gets DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH.",
+        "",
+        "A sleeping environment is woken first (see 'kpe wake').",
         "",
         "Exit code: COMMAND's own; 1 when the environment cannot be reached; 127 when COMMAND cannot be started.",
         "",
@@ -81,7 +84,7 @@ final class ExecCommand implements Callable<Integer> {
         Duration ping = Durations.parse("ping timeout", pingTimeout);
         Terminal terminal = new Terminal(spec.commandLine().getErr(), quiet);
         try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
-            Environment environment = find(engine, key, options);
+            Environment environment = find(engine, key, options, terminal);
             java.nio.file.Path certs = tlsCertificates(environment, tlsCertDir);
             try (DockerTunnel tunnel = openTunnel(client, environment, kpe.tunnelOptions(), port, ping, terminal)) {
                 terminal.progress("DOCKER_HOST=" + tunnel.dockerHost() + " (environment " + environment.id()
@@ -91,11 +94,12 @@ final class ExecCommand implements Callable<Integer> {
         }
     }
 
-    /** The environment of {@code key}, or an error that says how to create it. */
-    static Environment find(KubePodEnv engine, String key, Options options) {
-        return engine.find(EnvironmentKey.of(key)).orElseThrow(() -> new EnvironmentFailedException(
+    /** The environment of {@code key}, woken first if it sleeps, or an error that says how to create it. */
+    static Environment find(KubePodEnv engine, String key, Options options, ProgressListener listener) {
+        Environment found = engine.find(EnvironmentKey.of(key)).orElseThrow(() -> new EnvironmentFailedException(
             "no environment of '" + key + "' in namespace " + options.namespace() + "; create it with: kpe up '"
                 + key + "'"));
+        return found.activity().asleep() ? engine.wake(EnvironmentKey.of(key), listener).environment() : found;
     }
 
     static StatefulSetPodLocator locator(KubernetesClient client, Environment environment) {

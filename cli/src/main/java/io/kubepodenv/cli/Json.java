@@ -25,6 +25,11 @@ final class Json {
         m.put("dockerHostStatefulSet", e.dockerHost());
         m.put("ready", e.ready());
         m.put("complete", e.complete());
+        m.put("state", e.state().display());
+        m.put("lastUsedAt", e.activity().lastUsed().map(Instant::toString).orElse(null));
+        m.put("idleSeconds", e.activity().lastUsed().map(t -> Math.max(0, Duration.between(t, Instant.now(clock))
+            .toSeconds())).orElse(null));
+        m.put("asleepSince", e.activity().asleepSince().map(Instant::toString).orElse(null));
         m.put("createdAt", e.createdAt().map(Instant::toString).orElse(null));
         m.put("ageSeconds", e.createdAt().map(c -> Duration.between(c, Instant.now(clock)).toSeconds()).orElse(null));
         m.put("owner", e.owner());

@@ -20,10 +20,15 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "ls", mixinStandardHelpOptions = true,
-    description = {"List the environments of the namespace: key, id, age, state, owner. Two API calls.",
+    description = {"List the environments of the namespace: key, id, age, state, time since last use, owner. Two "
+        + "API calls.",
         "",
-        "STATE is 'ready', 'not ready' (its Docker server's pod is not ready), or 'incomplete': an up that was killed "
-            + "before it applied every object (kpe down or kpe gc deletes it; the next up of its key replaces it)."})
+        "STATE is 'ready', 'sleeping' (no pod; its claim and data are kept; the next up wakes it), 'not ready' (its "
+            + "Docker server's pod is not ready), or 'incomplete': an up that was killed before it applied every "
+            + "object (kpe down or kpe gc deletes it; the next up of its key replaces it).",
+        "",
+        "Last use is the last 'up' (a build, 'kpe up', 'kpe exec', 'kpe wake'); '?' for environments made before it "
+            + "was recorded."})
 final class LsCommand implements Callable<Integer> {
     @ParentCommand
     private Kpe kpe;
@@ -51,21 +56,19 @@ final class LsCommand implements Callable<Integer> {
                 out.println("no environments in namespace " + options.namespace());
             } else {
                 List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"KEY", "ID", "NAMESPACE", "AGE", "STATE", "OWNER"});
+                rows.add(new String[] {"KEY", "ID", "NAMESPACE", "AGE", "STATE", "LAST USE", "OWNER"});
                 for (Environment e : environments) {
                     rows.add(new String[] {e.key().value(), e.id(), e.namespace(),
                         e.createdAt().map(c -> Durations.format(age(c, clock))).orElse("?"),
-                        state(e), e.owner()});
+                        e.state().display(),
+                        e.activity().lastUsed().map(t -> Durations.format(age(t, clock)) + " ago").orElse("?"),
+                        e.owner()});
                 }
                 printTable(out, rows);
             }
             out.flush();
         }
         return Kpe.EXIT_OK;
-    }
-
-    static String state(Environment e) {
-        return !e.complete() ? "incomplete" : e.ready() ? "ready" : "not ready";
     }
 
     private static Duration age(Instant created, Clock clock) {

@@ -65,7 +65,8 @@ final class ShellCommand implements Callable<Integer> {
         boolean tty = !noTty && System.console() != null;
         List<String> cmd = command == null || command.isEmpty() ? DEFAULT_SHELL : command;
         try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
-            Environment environment = ExecCommand.find(engine, key, options);
+            Environment environment = ExecCommand.find(engine, key, options,
+                new Terminal(spec.commandLine().getErr(), false));
             String pod = ExecCommand.locator(client, environment).readyPod();
             PodExec exec = new PodExec(client, environment.namespace());
             OutputStream out = System.out;

@@ -192,6 +192,63 @@ class KpeCommandLineTest {
     }
 
     @Test
+    void sleepOfAMissingEnvironmentFailsWithExit1SayingNothingWasPutToSleep() {
+        Run run = run("sleep", "never-created", "-n", "ns");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("no environment of 'never-created' in namespace ns; nothing to put to sleep");
+    }
+
+    @Test
+    void wakeOfAMissingEnvironmentFailsWithExit1SayingUpCreatesOne() {
+        Run run = run("wake", "never-created", "-n", "ns");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("no environment of 'never-created' in namespace ns to wake; 'up' creates one");
+    }
+
+    @Test
+    void gcWithoutACriterionIsBadInputAndContactsNoCluster() {
+        Run run = run("gc", "-n", "ns");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--max-idle").contains("--sleep-after");
+        assertThat(clientsMade).hasValue(0);
+    }
+
+    @Test
+    void gcWithASleepAfterShorterThanAMinuteIsBadInputAndContactsNoCluster() {
+        Run run = run("gc", "-n", "ns", "--sleep-after", "30s");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("sleep after: 30s is shorter than the 1m allowed");
+        assertThat(clientsMade).hasValue(0);
+    }
+
+    @Test
+    void lsShowsASleepingEnvironmentsStateAndLastUseAsTextAndJson() {
+        java.time.Instant used = java.time.Instant.now().minus(java.time.Duration.ofMinutes(90));
+        io.kubepodenv.engine.EnvironmentKey key = io.kubepodenv.engine.EnvironmentKey.of("shop/PR-7");
+        client.apps().statefulSets().inNamespace("ns").resource(new io.fabric8.kubernetes.api.model.apps
+            .StatefulSetBuilder().withNewMetadata().withName("shop-pr-7-abcde").withNamespace("ns")
+            .addToLabels(io.kubepodenv.engine.naming.ObjectLabels.MANAGED_BY,
+                io.kubepodenv.engine.naming.ObjectLabels.MANAGED_BY_VALUE)
+            .addToLabels(io.kubepodenv.engine.naming.ObjectLabels.COMPONENT,
+                io.kubepodenv.engine.naming.ObjectLabels.DOCKER_HOST_COMPONENT)
+            .addToLabels(io.kubepodenv.engine.naming.ObjectLabels.KEY_HASH, key.hash())
+            .addToLabels(io.kubepodenv.engine.naming.ObjectLabels.INSTANCE, "shop-pr-7-abcde")
+            .addToLabels(io.kubepodenv.engine.naming.ObjectLabels.OWNER, "kpe")
+            .addToAnnotations(io.kubepodenv.engine.naming.ObjectLabels.KEY_ANNOTATION, key.value())
+            .addToAnnotations(io.kubepodenv.engine.naming.ObjectLabels.LAST_USED_AT, used.toString())
+            .addToAnnotations(io.kubepodenv.engine.naming.ObjectLabels.ASLEEP_SINCE, used.toString())
+            .endMetadata().withNewSpec().withReplicas(0).endSpec().build()).create();
+
+        Run text = run("ls", "-n", "ns");
+        Run json = run("ls", "-n", "ns", "-o", "json");
+
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).contains("STATE", "LAST USE").containsPattern("shop/PR-7 .* sleeping +1h30m ago +kpe");
+        assertThat(json.out()).contains("\"state\" : \"sleeping\"", "\"lastUsedAt\" : \"" + used + "\"",
+            "\"asleepSince\" : \"" + used + "\"");
+    }
+
+    @Test
     void helpDescribesExitCodes() {
         Run run = run("--help");
         assertThat(run.exitCode()).isZero();

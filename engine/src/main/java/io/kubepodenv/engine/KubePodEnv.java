@@ -3,10 +3,13 @@ package io.kubepodenv.engine;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubepodenv.engine.cluster.EnvironmentApplier;
 import io.kubepodenv.engine.cluster.Cleanup;
+import io.kubepodenv.engine.cluster.DockerHostActivity;
 import io.kubepodenv.engine.cluster.EnvironmentDeleter;
 import io.kubepodenv.engine.cluster.EnvironmentLookup;
 import io.kubepodenv.engine.cluster.ReadinessWaiter;
 import io.kubepodenv.engine.lifecycle.EnvironmentLock;
+import io.kubepodenv.engine.lifecycle.EnvironmentSleeper;
+import io.kubepodenv.engine.lifecycle.IdlePolicy;
 import io.kubepodenv.engine.naming.InstanceIds;
 import io.kubepodenv.engine.naming.ObjectLabels;
 import io.kubepodenv.engine.template.EnvironmentTemplate;
@@ -23,9 +26,9 @@ import java.util.Set;
 
 /**
  * The engine: provisions, finds, lists and deletes environments (a Docker server in a StatefulSet, rendered from a
- * template) in one namespace of one cluster. One instance serves any number of calls, from any number of threads;
- * {@code up} and {@code down} of one key are serialised across processes by a lock on the cluster. Close it to stop
- * its lock-renewal thread.
+ * template) in one namespace of one cluster, and puts them to sleep and wakes them. One instance serves any number of
+ * calls, from any number of threads; {@code up}, {@code down}, {@code sleep} and {@code wake} of one key are
+ * serialised across processes by a lock on the cluster. Close it to stop its lock-renewal thread.
  */
 public final class KubePodEnv implements AutoCloseable {
     private final KubernetesClient client;
@@ -154,11 +157,10 @@ public final class KubePodEnv implements AutoCloseable {
                 deleteInstance(stale.id(), stale.kinds(), listener);
             }
             if (again.templateHash().equals(current.templateHash())) {
-                listener.progress("reusing environment " + current.id() + " (template unchanged)");
-                String pod = waiter.await(current.dockerHost(), current.id(), options.readyTimeout(), listener);
-                dockerCheck.verify(client, current, remaining(started), listener);
-                listener.progress("ready: pod " + pod);
-                return new ReadyEnvironment(withReady(current), pod, true, since(started));
+                if (!current.activity().asleep()) {
+                    listener.progress("reusing environment " + current.id() + " (template unchanged)");
+                }
+                return resume(current, options.idleLimits(), started, listener);
             }
             listener.progress("template changed (" + shortHash(current.templateHash()) + " -> "
                 + shortHash(again.templateHash()) + "): replacing environment " + current.id()
@@ -170,18 +172,97 @@ public final class KubePodEnv implements AutoCloseable {
                 : "create or update") + ")");
         try {
             new EnvironmentApplier(client, options).apply(manifest, listener);
+            Environment applied = new Environment(key, id, options.namespace(), manifest.dockerHost().name(),
+                manifest.templateHash(), Optional.empty(), false, manifest.kinds(), options.owner(), manifest.docker());
+            EnvironmentActivity activity = new DockerHostActivity(client, options.namespace())
+                .recordUse(applied, Instant.now(clock), options.idleLimits());
             listener.progress("waiting for StatefulSet " + manifest.dockerHost().name() + " to be ready (timeout "
                 + Durations.format(options.readyTimeout()) + ")");
             String pod = waiter.await(manifest.dockerHost().name(), id, options.readyTimeout(), listener);
             Environment environment = new Environment(key, id, options.namespace(), manifest.dockerHost().name(),
                 manifest.templateHash(), Optional.of(Instant.now(clock)), true, manifest.kinds(), options.owner(),
-                manifest.docker());
+                manifest.docker(), activity);
             dockerCheck.verify(client, environment, remaining(started), listener);
             listener.progress("ready: pod " + pod);
             return new ReadyEnvironment(environment, pod, false, since(started));
         } catch (RuntimeException e) {
             throw cleanUpAfterFailure(id, manifest.kinds(), e, listener);
         }
+    }
+
+    /**
+     * Makes an existing environment ready for a build: records the use with {@code limits} (which wakes it, if it
+     * sleeps: one replica again, its volume claim reattached) and waits until its Docker server answers. The caller
+     * holds the key's lock.
+     */
+    private ReadyEnvironment resume(Environment current, IdleLimits limits, long started, ProgressListener listener) {
+        Instant now = Instant.now(clock);
+        boolean asleep = current.activity().asleep();
+        long waking = System.nanoTime();
+        if (asleep) {
+            listener.progress("waking environment " + current.id() + " (asleep for "
+                + current.activity().asleepSince().map(t -> Durations.format(nonNegative(Duration.between(t, now))))
+                    .orElse("an unknown time") + ")");
+        }
+        EnvironmentActivity activity = new DockerHostActivity(client, options.namespace())
+            .recordUse(current, now, limits);
+        String pod = new ReadinessWaiter(client, options.namespace())
+            .await(current.dockerHost(), current.id(), options.readyTimeout(), listener);
+        Environment ready = withReady(current).withActivity(activity);
+        dockerCheck.verify(client, ready, remaining(started), listener);
+        if (asleep) {
+            listener.progress("woke environment " + current.id() + ": waking took "
+                + Durations.format(since(waking)));
+        }
+        listener.progress("ready: pod " + pod);
+        return new ReadyEnvironment(ready, pod, true, since(started));
+    }
+
+    /**
+     * Puts the environment of {@code key} to sleep now: its Docker server's pod goes, its volume claim and data stay;
+     * the next {@code up} (or {@link #wake}) wakes it. Takes the key's lock and waits (at most
+     * {@link Options#deleteTimeout()}) until the pod is gone.
+     *
+     * @throws InvalidInputException when its StatefulSet would lose its data by sleeping
+     */
+    public EnvironmentSleeper.Outcome sleep(EnvironmentKey key, ProgressListener listener) {
+        return new EnvironmentSleeper(client, options.namespace(), lock, clock, options.deleteTimeout())
+            .sleep(key, listener);
+    }
+
+    /**
+     * Wakes the environment of {@code key} if it sleeps, and waits until it is ready, as {@code up} does for an
+     * existing environment; unlike {@code up}, it never creates or replaces one, and it keeps the idle limits recorded
+     * by the build that last used it (a wake by hand does not turn a CI system's sleep setting off).
+     *
+     * @throws EnvironmentFailedException when there is no environment of {@code key}, or it does not become ready
+     */
+    public ReadyEnvironment wake(EnvironmentKey key, ProgressListener listener) {
+        long started = System.nanoTime();
+        try (EnvironmentLock.Held held = lock.acquire(key, options.readyTimeout().plus(LOCK_MARGIN), listener)) {
+            Environment current = new EnvironmentLookup(client, options.namespace()).find(key)
+                .orElseThrow(() -> new EnvironmentNotFoundException("no environment of '" + key + "' in namespace "
+                    + options.namespace() + " to wake; 'up' creates one"));
+            if (!current.activity().asleep()) {
+                listener.progress("environment " + current.id() + " is awake");
+            }
+            return resume(current, current.activity().limits(), started, listener);
+        }
+    }
+
+    /**
+     * Puts to sleep the environments of the namespace (of {@code owner}, when given) that {@code policy} finds idle,
+     * each under its lock and re-checked there, so that one used meanwhile stays awake.
+     *
+     * @return those put to sleep (with {@code dryRun}: those that would be)
+     */
+    public List<Environment> sleepIdle(IdlePolicy policy, Optional<String> owner, boolean dryRun,
+        ProgressListener listener) {
+        List<Environment> candidates = list().stream()
+            .filter(e -> owner.isEmpty() || owner.get().equals(e.owner()))
+            .toList();
+        return new EnvironmentSleeper(client, options.namespace(), lock, clock, options.deleteTimeout())
+            .sleepIdle(candidates, policy, dryRun, listener);
     }
 
     /** The newest complete environment of {@code key}, if there is one. */
@@ -278,6 +359,10 @@ public final class KubePodEnv implements AutoCloseable {
     private Duration remaining(long startedNanos) {
         Duration left = options.readyTimeout().minus(since(startedNanos));
         return left.compareTo(MIN_DOCKER_CHECK) < 0 ? MIN_DOCKER_CHECK : left;
+    }
+
+    private static Duration nonNegative(Duration d) {
+        return d.isNegative() ? Duration.ZERO : d;
     }
 
     private static Duration since(long startedNanos) {

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  * @param fieldManager the server-side apply field manager
  * @param owner who owns the environments created (a label value): a Jenkins controller, or {@code kpe}
  * @param keepOnFailure keep a newly created environment that failed to become ready, for inspection
+ * @param idleLimits when the environments this build uses sleep and expire for want of use (recorded on them)
  */
 public record Options(
     String namespace,
@@ -36,7 +37,8 @@ public record Options(
     Duration deleteTimeout,
     String fieldManager,
     String owner,
-    boolean keepOnFailure) {
+    boolean keepOnFailure,
+    IdleLimits idleLimits) {
 
     public static final String DEFAULT_NAMESPACE = "default";
     public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofMinutes(10);
@@ -55,6 +57,7 @@ public record Options(
         Objects.requireNonNull(storageClass, "storageClass");
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(storageSize, "storageSize");
+        Objects.requireNonNull(idleLimits, "idleLimits");
         checkNamespace(namespace);
         context.ifPresent(c -> {
             if (c.isBlank() || c.chars().anyMatch(Character::isISOControl)) {
@@ -94,6 +97,8 @@ public record Options(
         b.fieldManager = fieldManager;
         b.owner = owner;
         b.keepOnFailure = keepOnFailure;
+        b.sleepAfter = idleLimits.sleepAfter().orElse(null);
+        b.maxIdle = idleLimits.maxIdle().orElse(null);
         return b;
     }
 
@@ -135,6 +140,8 @@ public record Options(
         private String fieldManager = DEFAULT_FIELD_MANAGER;
         private String owner = DEFAULT_OWNER;
         private boolean keepOnFailure;
+        private Duration sleepAfter;
+        private Duration maxIdle;
 
         private Builder() {
         }
@@ -220,11 +227,33 @@ public record Options(
             return this;
         }
 
+        /** Idle time after which environments sleep; null: never. */
+        public Builder sleepAfter(Duration value) {
+            this.sleepAfter = value;
+            return this;
+        }
+
+        public Builder sleepAfter(String value) {
+            this.sleepAfter = IdleLimits.parseOne("sleep after", value).orElse(null);
+            return this;
+        }
+
+        /** Idle time after which environments are deleted; null: never. */
+        public Builder maxIdle(Duration value) {
+            this.maxIdle = value;
+            return this;
+        }
+
+        public Builder maxIdle(String value) {
+            this.maxIdle = IdleLimits.parseOne("max idle", value).orElse(null);
+            return this;
+        }
+
         public Options build() {
             return new Options(namespace, Optional.ofNullable(kubeconfig), Optional.ofNullable(context),
                 template == null ? TemplateSource.bundledDefault() : template, serverSideApply,
                 Optional.ofNullable(storageClass), storageSize, readyTimeout, deleteTimeout, fieldManager, owner,
-                keepOnFailure);
+                keepOnFailure, new IdleLimits(Optional.ofNullable(sleepAfter), Optional.ofNullable(maxIdle)));
         }
     }
 }

@@ -21,6 +21,7 @@ import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.ReadyEnvironment;
 import io.kubepodenv.engine.cluster.EnvironmentDeleter;
 import io.kubepodenv.engine.exec.ExecException;
+import io.kubepodenv.engine.lifecycle.EnvironmentSleeper;
 import io.kubepodenv.engine.exec.ExecResult;
 import io.kubepodenv.engine.exec.PodExec;
 import io.kubepodenv.engine.exec.PodUpload;
@@ -44,14 +45,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Role users copy from docs/rbac.md, read from that page at test time and bound to a ServiceAccount whose token
- * is the only credential: enough for up, the tunnel, exec and down; a Role with less gets the 403 explanation.
+ * is the only credential: enough for up, sleep, wake, the tunnel, exec and down; a Role with less gets the 403
+ * explanation.
  */
 class LeastPrivilegeIT {
     private static final Duration EXEC_TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern YAML_BLOCK = Pattern.compile("```yaml\\n(.*?)```", Pattern.DOTALL);
 
     @Test
-    void aServiceAccountWithTheRoleFromTheDocsCanUpTunnelExecAndDown(@TempDir Path dir) throws Exception {
+    void aServiceAccountWithTheRoleFromTheDocsCanUpSleepWakeTunnelExecAndDown(@TempDir Path dir) throws Exception {
         ControlPlane cluster = ControlPlane.require();
         EnvironmentKey key = EnvironmentKey.of("it least privilege");
         try (KubernetesClient admin = cluster.adminClient();
@@ -68,6 +70,13 @@ class LeastPrivilegeIT {
                 ReadyEnvironment ready = engine.up(key, listener);
                 assertThat(listener.text()).contains("the Docker server answers through the tunnel");
                 assertThat(engine.list()).hasSize(1);
+
+                // Sleep and wake: the replica count and last use are server-side applied to the StatefulSet.
+                assertThat(engine.sleep(key, new RecordingListener("rbac sleep")))
+                    .isEqualTo(EnvironmentSleeper.Outcome.SLEPT);
+                RecordingListener waking = new RecordingListener("rbac wake");
+                assertThat(engine.wake(key, waking).pod()).isEqualTo(ready.pod());
+                assertThat(waking.text()).contains("woke environment " + ready.environment().id());
 
                 try (DockerTunnel tunnel = DockerTunnel.open(builder, ns.name(),
                     new StatefulSetPodLocator(builder, ns.name(), ready.environment().dockerHost()),

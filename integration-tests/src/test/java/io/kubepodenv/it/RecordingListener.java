@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Keeps the engine's progress lines (and echoes them, so a failed run's output shows what happened). */
-final class RecordingListener implements ProgressListener {
+class RecordingListener implements ProgressListener {
     private final String prefix;
     private final List<String> lines = new CopyOnWriteArrayList<>();
 

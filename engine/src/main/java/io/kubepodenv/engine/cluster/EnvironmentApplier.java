@@ -24,6 +24,10 @@ import java.util.List;
  *
  * <p>A process killed at any point of this leaves at most a lock that expires and a record whose deletion lets the
  * cluster's garbage collector delete everything applied so far; lookups show such an environment as incomplete.
+ *
+ * <p>The docker-host StatefulSet is sent without {@code spec.replicas}: a new one starts with the API server's default
+ * of 1, and from then on the replica count belongs to {@link DockerHostActivity} (sleep and wake), so this applier
+ * never owns it and never fights over it.
  */
 public final class EnvironmentApplier {
     private final KubernetesClient client;
@@ -50,6 +54,9 @@ public final class EnvironmentApplier {
                     }
                     ownedBy(claim.getMetadata(), record);
                 }
+            }
+            if (object == manifest.dockerHost() && resource instanceof StatefulSet sts && sts.getSpec() != null) {
+                sts.getSpec().setReplicas(null);
             }
             try {
                 if (options.serverSideApply()) {

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.kubepodenv.engine.Environment;
+import io.kubepodenv.engine.EnvironmentActivity;
 import io.kubepodenv.engine.EnvironmentKey;
 import io.kubepodenv.engine.naming.ObjectLabels;
 import java.time.Instant;
@@ -104,12 +105,13 @@ public final class EnvironmentLookup {
             Optional<StatefulSet> host = Optional.ofNullable(hostById.get(id));
             boolean complete = host.isPresent()
                 && "true".equals(annotations(record.getMetadata()).get(ObjectLabels.COMPLETE));
-            toEnvironment(record.getMetadata(), host.map(ReadinessWaiter::stsReady).orElse(false), complete)
-                .ifPresent(found::add);
+            toEnvironment(record.getMetadata(), host.map(ReadinessWaiter::stsReady).orElse(false), complete,
+                host.map(DockerHostActivity::read).orElse(EnvironmentActivity.UNRECORDED)).ifPresent(found::add);
         }
         hostById.forEach((id, sts) -> {
             if (!recorded.contains(id)) {
-                toEnvironment(sts.getMetadata(), ReadinessWaiter.stsReady(sts), true).ifPresent(found::add);
+                toEnvironment(sts.getMetadata(), ReadinessWaiter.stsReady(sts), true, DockerHostActivity.read(sts))
+                    .ifPresent(found::add);
             }
         });
         found.sort(Comparator.comparing((Environment e) -> e.createdAt().orElse(Instant.EPOCH)).reversed());
@@ -120,7 +122,8 @@ public final class EnvironmentLookup {
      * The environment a record or a docker-host StatefulSet describes (both carry the same annotations); empty when
      * they were tampered with.
      */
-    private static Optional<Environment> toEnvironment(ObjectMeta meta, boolean ready, boolean complete) {
+    private static Optional<Environment> toEnvironment(ObjectMeta meta, boolean ready, boolean complete,
+        EnvironmentActivity activity) {
         Map<String, String> annotations = annotations(meta);
         Map<String, String> labels = labels(meta);
         String key = annotations.get(ObjectLabels.KEY_ANNOTATION);
@@ -142,7 +145,7 @@ public final class EnvironmentLookup {
             kinds.isBlank() ? List.of() : Arrays.asList(kinds.split(",")),
             labels.getOrDefault(ObjectLabels.OWNER, ""),
             io.kubepodenv.engine.DockerEndpoint.fromAnnotations(annotations.get(ObjectLabels.DOCKER_PORT),
-                annotations.get(ObjectLabels.DOCKER_TLS)), complete));
+                annotations.get(ObjectLabels.DOCKER_TLS)), complete, activity));
     }
 
     private static Map<String, String> labels(ObjectMeta meta) {

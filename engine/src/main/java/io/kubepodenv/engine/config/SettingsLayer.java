@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param readyTimeout how long to wait for the Docker server, e.g. {@code 10m}
  * @param connectionMode {@code tunnel} or {@code direct}
  * @param keep keep the environment when the build's block ends
+ * @param sleepAfter idle time after which the environments of builds at this level sleep, e.g. {@code 2h}
+ * @param maxIdle idle time after which they are deleted, e.g. {@code 7d}
  */
 public record SettingsLayer(
     String origin,
@@ -31,7 +33,9 @@ public record SettingsLayer(
     Boolean serverSideApply,
     String readyTimeout,
     String connectionMode,
-    Boolean keep) {
+    Boolean keep,
+    String sleepAfter,
+    String maxIdle) {
 
     public SettingsLayer {
         if (origin == null || origin.isBlank()) {
@@ -43,6 +47,8 @@ public record SettingsLayer(
         storageSize = Blanks.orNull(storageSize);
         readyTimeout = Blanks.orNull(readyTimeout);
         connectionMode = Blanks.orNull(connectionMode);
+        sleepAfter = Blanks.orNull(sleepAfter);
+        maxIdle = Blanks.orNull(maxIdle);
         if (cluster != null && !cluster.isConfigured()) {
             cluster = null;
         }
@@ -50,57 +56,67 @@ public record SettingsLayer(
 
     /** An administrator's level (global, folder, job) with nothing set yet. */
     public static SettingsLayer configuration(String origin) {
-        return new SettingsLayer(origin, true, null, null, null, null, null, null, null, null, null);
+        return new SettingsLayer(origin, true, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** A step's parameters (untrusted) with nothing set yet. */
     public static SettingsLayer parameters(String origin) {
-        return new SettingsLayer(origin, false, null, null, null, null, null, null, null, null, null);
+        return new SettingsLayer(origin, false, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public SettingsLayer withCluster(ClusterTarget value) {
         return new SettingsLayer(origin, trusted, value, template, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, keep);
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
     }
 
     public SettingsLayer withTemplate(String value) {
         return new SettingsLayer(origin, trusted, cluster, value, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, keep);
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
     }
 
     public SettingsLayer withNamespace(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, value, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, keep);
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
     }
 
     public SettingsLayer withStorageClass(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, value, storageSize,
-            serverSideApply, readyTimeout, connectionMode, keep);
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
     }
 
     public SettingsLayer withStorageSize(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, value,
-            serverSideApply, readyTimeout, connectionMode, keep);
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
     }
 
     public SettingsLayer withServerSideApply(Boolean value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize, value,
-            readyTimeout, connectionMode, keep);
+            readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
     }
 
     public SettingsLayer withReadyTimeout(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
-            serverSideApply, value, connectionMode, keep);
+            serverSideApply, value, connectionMode, keep, sleepAfter, maxIdle);
     }
 
     public SettingsLayer withConnectionMode(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, value, keep);
+            serverSideApply, readyTimeout, value, keep, sleepAfter, maxIdle);
     }
 
     public SettingsLayer withKeep(Boolean value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, value);
+            serverSideApply, readyTimeout, connectionMode, value, sleepAfter, maxIdle);
+    }
+
+    public SettingsLayer withSleepAfter(String value) {
+        return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
+            serverSideApply, readyTimeout, connectionMode, keep, value, maxIdle);
+    }
+
+    public SettingsLayer withMaxIdle(String value) {
+        return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, value);
     }
 
     Optional<ClusterTarget> clusterIfSet() {

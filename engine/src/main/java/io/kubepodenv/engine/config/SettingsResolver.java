@@ -68,6 +68,8 @@ public final class SettingsResolver {
                 b.serverSideApply(level.serverSideApply());
             }
             set(level, "ready timeout", level.readyTimeout(), (o, v) -> o.readyTimeout(v), b);
+            set(level, "sleep after", level.sleepAfter(), (o, v) -> o.sleepAfter(v), b);
+            set(level, "max idle", level.maxIdle(), (o, v) -> o.maxIdle(v), b);
             if (level.connectionMode() != null) {
                 mode = at(level, "connection mode", () -> ConnectionMode.parse(level.connectionMode()));
             }

@@ -106,8 +106,10 @@ public final class GarbageCollector {
         ProgressListener listener) {
         List<Environment> all = new EnvironmentLookup(client, namespace).listAll();
         EnvironmentLock.Locks locks = EnvironmentLock.list(client, namespace, clock);
-        List<ReconcilePolicy.Decision> decisions = policy.get().decide(notBeingCreated(all, locks, listener),
+        ReconcilePolicy decided = policy.get();
+        List<ReconcilePolicy.Decision> decisions = decided.decide(notBeingCreated(all, locks, listener),
             clock.instant());
+        List<Environment> idle = new java.util.ArrayList<>();
         Set<String> ids = new LinkedHashSet<>();
         Set<String> kinds = new LinkedHashSet<>();
         for (ReconcilePolicy.Decision d : decisions) {
@@ -120,11 +122,19 @@ public final class GarbageCollector {
                     kinds.addAll(e.kinds());
                 }
                 case DEFER -> listener.progress("deferring " + e.id() + " ('" + e.key() + "'): " + d.reason());
+                case SLEEP -> idle.add(e);
                 case KEEP -> { }
             }
         }
         if (!dryRun && !ids.isEmpty()) {
             new EnvironmentDeleter(client, namespace).deleteInstances(ids, kinds, wait, timeout, listener);
+        }
+        if (!idle.isEmpty()) {
+            try (EnvironmentLock lock = new EnvironmentLock(client, namespace, "reconciler of " + decided.owner(),
+                EnvironmentLock.DEFAULT_LEASE_DURATION, clock)) {
+                new EnvironmentSleeper(client, namespace, lock, clock, timeout)
+                    .sleepIdle(idle, decided.idle(), dryRun, listener);
+            }
         }
         locks.collectExpired(dryRun, listener);
         return new Reconciliation(decisions, all.size());

@@ -33,9 +33,11 @@ import java.util.function.Predicate;
  * @param scope which keys this reconciliation is about (a whole controller, or one project whose job went away);
  *     environments outside it are left alone
  * @param maxAge environments older than this are collected even when alive; empty: no age limit
+ * @param idle when kept environments sleep and when unused ones expire; an environment whose key is busy never
+ *     sleeps
  */
 public record ReconcilePolicy(String owner, Set<EnvironmentKey> liveKeys, Predicate<EnvironmentKey> busy,
-    Predicate<EnvironmentKey> scope, Optional<Duration> maxAge) {
+    Predicate<EnvironmentKey> scope, Optional<Duration> maxAge, IdlePolicy idle) {
 
     public ReconcilePolicy {
         Objects.requireNonNull(owner);
@@ -43,6 +45,13 @@ public record ReconcilePolicy(String owner, Set<EnvironmentKey> liveKeys, Predic
         Objects.requireNonNull(busy);
         Objects.requireNonNull(scope);
         Objects.requireNonNull(maxAge);
+        Objects.requireNonNull(idle);
+    }
+
+    /** A policy that applies each environment's own recorded idle limits. */
+    public ReconcilePolicy(String owner, Set<EnvironmentKey> liveKeys, Predicate<EnvironmentKey> busy,
+        Predicate<EnvironmentKey> scope, Optional<Duration> maxAge) {
+        this(owner, liveKeys, busy, scope, maxAge, IdlePolicy.RECORDED);
     }
 
     /** Every key of the controller is in scope. */
@@ -56,6 +65,8 @@ public record ReconcilePolicy(String owner, Set<EnvironmentKey> liveKeys, Predic
         DELETE,
         /** Condemned, but a build of its key is running: delete when the last one ends. */
         DEFER,
+        /** Still wanted, but unused for longer than its sleep limit and no build of its key runs: put to sleep. */
+        SLEEP,
         /** Still wanted. */
         KEEP
     }
@@ -81,7 +92,12 @@ public record ReconcilePolicy(String owner, Set<EnvironmentKey> liveKeys, Predic
         for (Environment e : ours) {
             String reason = condemned.get(e.id());
             if (reason == null) {
-                decisions.add(new Decision(e, Action.KEEP, keepReason(e, now)));
+                Optional<String> sleep = idle.sleep(e, now);
+                if (sleep.isPresent() && !busy.test(e.key())) {
+                    decisions.add(new Decision(e, Action.SLEEP, sleep.get()));
+                } else {
+                    decisions.add(new Decision(e, Action.KEEP, keepReason(e, now)));
+                }
             } else if (busy.test(e.key())) {
                 decisions.add(new Decision(e, Action.DEFER, reason + "; a build of it is still running, so it is "
                     + "deleted when the last one ends"));
@@ -94,7 +110,7 @@ public record ReconcilePolicy(String owner, Set<EnvironmentKey> liveKeys, Predic
 
     /** The collection part, shared with {@code kpe gc}. */
     public CollectionPolicy collection() {
-        return new CollectionPolicy(Optional.of(owner), Optional.of(liveKeys), maxAge);
+        return new CollectionPolicy(Optional.of(owner), Optional.of(liveKeys), maxAge, idle);
     }
 
     private String keepReason(Environment e, Instant now) {

@@ -90,7 +90,8 @@ public final class Reconciler<P extends Reconciler.Place> {
                 }
                 summary.add(place.describe() + ": " + result.examined() + " environments, "
                     + result.with(ReconcilePolicy.Action.DELETE).size() + " deleted, " + deferredHere
-                    + " deferred until their builds end");
+                    + " deferred until their builds end, " + result.with(ReconcilePolicy.Action.SLEEP).size()
+                    + " idle (put to sleep unless used meanwhile)");
             } catch (RuntimeException e) {
                 String message = connection.masker().describe(e);
                 log.warning(why + ": " + place.describe() + ": " + message);

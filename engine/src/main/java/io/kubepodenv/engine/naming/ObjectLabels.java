@@ -37,6 +37,14 @@ public final class ObjectLabels {
     public static final String DOCKER_HOST = PREFIX + "docker-host";
     /** Annotation, on the environment's record: {@code "true"} once every object of the template was applied. */
     public static final String COMPLETE = PREFIX + "complete";
+    /** Annotation, on the docker-host StatefulSet: when a build last used the environment (ISO-8601 instant). */
+    public static final String LAST_USED_AT = PREFIX + "last-used-at";
+    /** Annotation, on the docker-host StatefulSet while it sleeps: when it was put to sleep (ISO-8601 instant). */
+    public static final String ASLEEP_SINCE = PREFIX + "asleep-since";
+    /** Annotation, on the docker-host StatefulSet: the idle time after which it sleeps (ISO-8601 duration). */
+    public static final String SLEEP_AFTER = PREFIX + "sleep-after";
+    /** Annotation, on the docker-host StatefulSet: the idle time after which it is deleted (ISO-8601 duration). */
+    public static final String MAX_IDLE = PREFIX + "max-idle";
     /** Prefix of caller-supplied annotations (owner's metadata such as the pull request's URL). */
     public static final String ATTRIBUTE_PREFIX = PREFIX + "attr-";
 

@@ -30,7 +30,10 @@ import java.util.regex.Pattern;
  *   <li>cluster-scoped kinds and lists are refused; two objects of one kind may not share a name;</li>
  *   <li>label and annotation values are strings, and labels are valid label values;</li>
  *   <li>exactly one {@code apps/v1} StatefulSet is labelled {@code app.kubernetes.io/component: docker-host}; it
- *       has a first container, {@code replicas} 1 (or unset, which means 1), and a selector its pods match.</li>
+ *       has a first container, {@code replicas} 1 (or unset, which means 1), and a selector its pods match;</li>
+ *   <li>when environments may sleep ({@link io.kubepodenv.engine.IdleLimits#sleepAfter()} set), the docker-host
+ *       StatefulSet keeps its data through a scale-down to 0: it has a volume claim template, and
+ *       {@code persistentVolumeClaimRetentionPolicy.whenScaled} is not {@code Delete} ({@link SleepSafety}).</li>
  * </ul>
  */
 public final class EnvironmentTemplate {
@@ -92,6 +95,13 @@ public final class EnvironmentTemplate {
             }
         }
         ManifestObject dockerHost = findDockerHost(source, objects);
+        if (options.idleLimits().sleepAfter().isPresent()) {
+            SleepSafety.hazard((Map<?, ?>) dockerHost.content().get("spec")).ifPresent(hazard -> {
+                throw invalid(source, dockerHost.describe() + ": environments sleep after "
+                    + io.kubepodenv.engine.Durations.format(options.idleLimits().sleepAfter().get())
+                    + " idle (sleep after is set), but " + hazard + "; or leave sleep after unset");
+            });
+        }
         io.kubepodenv.engine.DockerEndpoint docker = dockerEndpoint(source, dockerHost);
         String hash = "sha256:" + Hashes.sha256Hex(canonicalJson(objects));
         List<String> kinds = kinds(objects);

@@ -182,7 +182,7 @@ class KubePodEnvUpTest {
     @Test
     void serverSideApplyRequestsCarryTheFieldManagerTheApplyContentTypeAndNoForce() {
         up(cluster().options().build());
-        List<ApplyPatchShimDispatcher.ApplyRequest> applies = cluster().api().applyRequests();
+        List<ApplyPatchShimDispatcher.ApplyRequest> applies = templateApplies();
         assertThat(applies).hasSize(4);
         assertThat(applies).allSatisfy(a -> {
             assertThat(a.fieldManager()).isEqualTo("kube-pod-env");
@@ -200,15 +200,34 @@ class KubePodEnvUpTest {
     @Test
     void theConfiguredFieldManagerIsSent() {
         up(cluster().options().fieldManager("jenkins-kube-pod-env").build());
-        assertThat(cluster().api().applyRequests()).extracting(ApplyPatchShimDispatcher.ApplyRequest::fieldManager)
-            .containsOnly("jenkins-kube-pod-env");
+        assertThat(templateApplies()).extracting(ApplyPatchShimDispatcher.ApplyRequest::fieldManager)
+            .containsOnly("jenkins-kube-pod-env").hasSize(4);
+    }
+
+    @Test
+    void theLastUseAndReplicaCountAreAppliedByTheirOwnForcingFieldManagerAndTheTemplateNeverSendsReplicas() {
+        up(cluster().options().build());
+        assertThat(cluster().api().applyRequests())
+            .filteredOn(a -> a.fieldManager().equals(DockerHostActivity.FIELD_MANAGER)).singleElement()
+            .satisfies(a -> {
+                assertThat(a.path()).contains("/statefulsets/");
+                assertThat(a.force()).isEqualTo("true");
+            });
+        assertThat(cluster().api().requests()).filteredOn(Call::isApply)
+            .filteredOn(c -> c.resourcePath().contains("/statefulsets/"))
+            .extracting(Call::body)
+            .satisfiesExactly(
+                template -> assertThat(template).doesNotContain("\"replicas\""),
+                activity -> assertThat(activity).contains("\"replicas\":1").contains(ObjectLabels.LAST_USED_AT));
     }
 
     @Test
     void withoutServerSideApplyAbsentObjectsAreCreated() {
         up(cluster().options().serverSideApply(false).build());
-        assertThat(cluster().api().applyRequests()).isEmpty();
-        assertThat(templateWrites()).extracting(Call::method).containsOnly("POST").hasSize(4);
+        assertThat(templateApplies()).isEmpty();
+        assertThat(templateWrites())
+            .filteredOn(c -> !c.path().contains("fieldManager=" + DockerHostActivity.FIELD_MANAGER))
+            .extracting(Call::method).containsOnly("POST").hasSize(4);
         assertThat(cluster().managedObjects()).hasSize(7);
     }
 
@@ -229,7 +248,7 @@ class KubePodEnvUpTest {
     }
 
     @Test
-    void anUnchangedTemplateReusesTheEnvironmentWithoutWritingAnything() {
+    void anUnchangedTemplateReusesTheEnvironmentWritingOnlyItsLastUse() {
         ReadyEnvironment first = up(cluster().options().build());
         int before = cluster().engineRequests().size();
         ReadyEnvironment second = up(cluster().options().build());
@@ -238,7 +257,9 @@ class KubePodEnvUpTest {
         assertThat(second.pod()).isEqualTo(first.pod());
         List<Call> during = cluster().engineRequests().subList(before, cluster().engineRequests().size());
         assertThat(during.stream().filter(Call::isWrite).filter(c -> !isLease(c)).toList())
-            .as("writes other than the lock's lease on reuse").isEmpty();
+            .as("writes other than the lock's lease on reuse").singleElement()
+            .satisfies(c -> assertThat(c.path()).contains("/statefulsets/" + first.environment().dockerHost() + "?")
+                .contains("fieldManager=" + DockerHostActivity.FIELD_MANAGER));
         assertThat(listener.text()).contains("reusing environment " + first.environment().id());
     }
 
@@ -402,5 +423,11 @@ class KubePodEnvUpTest {
     void theLockLeaseIsReleasedAfterUp() {
         up(cluster().options().build());
         assertThat(cluster().allObjectNames()).noneMatch(n -> n.startsWith("Lease/"));
+    }
+
+    /** The applies of the template's objects, without the activity record's. */
+    private List<ApplyPatchShimDispatcher.ApplyRequest> templateApplies() {
+        return cluster().api().applyRequests().stream()
+            .filter(a -> !DockerHostActivity.FIELD_MANAGER.equals(a.fieldManager())).toList();
     }
 }

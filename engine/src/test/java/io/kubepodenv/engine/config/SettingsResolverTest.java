@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kubepodenv.engine.InvalidInputException;
+import io.kubepodenv.engine.IdleLimits;
 import io.kubepodenv.engine.Options;
 import java.time.Duration;
 import java.util.List;
@@ -50,6 +51,28 @@ class SettingsResolverTest {
         assertThat(r.options().serverSideApply()).isFalse();
         assertThat(r.connectionMode()).isEqualTo(ConnectionMode.DIRECT);
         assertThat(r.keep()).contains(true);
+    }
+
+    @Test
+    void sleepAfterAndMaxIdleAreOffUnlessALevelSetsThemAndTheMostSpecificWins() {
+        assertThat(resolver.resolve(List.of(global())).options().idleLimits()).isEqualTo(IdleLimits.NONE);
+
+        ResolvedSettings r = resolver.resolve(List.of(
+            global().withSleepAfter("2h").withMaxIdle("7d"),
+            SettingsLayer.configuration("folder 'team'").withSleepAfter("30m"),
+            SettingsLayer.configuration("job 'team/app'").withMaxIdle("")));
+
+        assertThat(r.options().idleLimits().sleepAfter()).contains(Duration.ofMinutes(30));
+        assertThat(r.options().idleLimits().maxIdle()).contains(Duration.ofDays(7));
+    }
+
+    @Test
+    void anInvalidIdleLimitNamesItsLevelAndField() {
+        assertThatThrownBy(() -> resolver.resolve(List.of(global(),
+            SettingsLayer.configuration("folder 'team'").withSleepAfter("later"))))
+            .hasMessageStartingWith("folder 'team', sleep after: 'later' is not a duration");
+        assertThatThrownBy(() -> resolver.resolve(List.of(global().withMaxIdle("10s"))))
+            .hasMessageStartingWith("global configuration, max idle: 10s is shorter than the 1m allowed");
     }
 
     @Test

@@ -93,7 +93,7 @@ class ReconcilerTest {
             "periodic reconciliation", log);
 
         assertThat(summary).isEqualTo("periodic reconciliation: the mock cluster: 2 environments, 1 deleted, 0 "
-            + "deferred until their builds end");
+            + "deferred until their builds end, 0 idle (put to sleep unless used meanwhile)");
         assertThat(awaitGone(closed)).isEmpty();
         assertThat(objectsOf(open)).isNotEmpty();
     }
@@ -106,7 +106,8 @@ class ReconcilerTest {
 
         String summary = reconciler.reconcile(List.of(place()), policy(Set.of(), busy), busy, "closed", log);
 
-        assertThat(summary).endsWith("1 environments, 0 deleted, 1 deferred until their builds end");
+        assertThat(summary).endsWith("1 environments, 0 deleted, 1 deferred until their builds end, 0 idle (put to sleep unless "
+            + "used meanwhile)");
         assertThat(reconciler.isDeferred(CLOSED)).isTrue();
         assertThat(reconciler.runDeferred(busy, Set::of, log)).isEqualTo("nothing to delete yet");
         assertThat(mock.cluster().managedObjectNames()).anyMatch(n -> n.contains(closed));
@@ -140,7 +141,7 @@ class ReconcilerTest {
         String summary = reconciler.reconcile(List.of(place()), policy(Set.of(), k -> true), k -> false, "closed",
             log);
 
-        assertThat(summary).endsWith("0 deleted, 0 deferred until their builds end");
+        assertThat(summary).contains("0 deleted, 0 deferred until their builds end");
         assertThat(reconciler.isDeferred(CLOSED)).isFalse();
         assertThat(awaitGone(closed)).isEmpty();
     }

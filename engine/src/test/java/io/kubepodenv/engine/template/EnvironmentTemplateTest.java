@@ -199,6 +199,34 @@ class EnvironmentTemplateTest {
     }
 
     @Test
+    void bundledTemplateKeepsItsClaimWhenScaledToZeroSoThatItCanSleep() {
+        Map<String, Object> spec = at(build(Options.builder().sleepAfter("2h").build()).dockerHost().content(),
+            "spec");
+        assertThat((Object) at(spec, "persistentVolumeClaimRetentionPolicy", "whenScaled")).isEqualTo("Retain");
+    }
+
+    @Test
+    void aTemplateThatDeletesItsClaimWhenScaledIsRefusedWhenEnvironmentsMaySleep() {
+        String deleting = DOCKER_HOST.replace("spec:\n  selector:", "spec:\n  persistentVolumeClaimRetentionPolicy:\n"
+            + "    whenScaled: Delete\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n    spec:\n"
+            + "      accessModes: [ReadWriteOnce]\n  selector:");
+        assertThat(deleting).contains("whenScaled: Delete");
+        assertThat(build(options(deleting)).dockerHost()).isNotNull();
+        Options sleeping = options(deleting).toBuilder().sleepAfter("2h").build();
+        assertThatThrownBy(() -> build(sleeping)).isInstanceOf(InvalidInputException.class)
+            .hasMessageContaining("test template").hasMessageContaining("StatefulSet " + ID)
+            .hasMessageContaining("whenScaled: Delete").hasMessageContaining("Retain")
+            .hasMessageContaining("sleep after");
+    }
+
+    @Test
+    void aTemplateWithoutAVolumeClaimIsRefusedWhenEnvironmentsMaySleep() {
+        Options sleeping = options(DOCKER_HOST).toBuilder().sleepAfter("2h").build();
+        assertThatThrownBy(() -> build(sleeping)).isInstanceOf(InvalidInputException.class)
+            .hasMessageContaining("no volumeClaimTemplates");
+    }
+
+    @Test
     void bundledTemplateSetsResources() {
         Map<String, Object> resources = at(build(Options.builder().build()).dockerHost().content(), "spec",
             "template", "spec", "containers", "0", "resources");

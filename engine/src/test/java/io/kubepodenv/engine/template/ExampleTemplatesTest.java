@@ -41,6 +41,16 @@ class ExampleTemplatesTest {
 
     @ParameterizedTest
     @MethodSource("shippedTemplates")
+    void everyShippedTemplateCanSleep(Path template) throws IOException {
+        Options options = Options.builder()
+            .template(new TemplateSource(template.getFileName().toString(), Files.readString(template)))
+            .sleepAfter("2h")
+            .build();
+        assertThat(KubePodEnv.render(options, KEY, Optional.of("shop-pr-7-abcde")).dockerHost()).isNotNull();
+    }
+
+    @ParameterizedTest
+    @MethodSource("shippedTemplates")
     void rendersWithAStorageClassAndAFractionalSize(Path template) {
         Manifest manifest = render(template, "fast.ssd");
         assertThat(claimTemplate(manifest.dockerHost())).containsEntry("storageClassName", "fast.ssd");

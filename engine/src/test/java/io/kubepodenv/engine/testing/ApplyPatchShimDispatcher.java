@@ -24,9 +24,10 @@ import java.util.function.Predicate;
  *
  * <p><b>This is not server-side apply.</b> The CRUD mock refuses {@code application/apply-patch+yaml} (404 when the
  * object is absent, 415 when present). This shim turns such a PATCH into a create (a POST to the collection) when
- * the object is absent, and into a whole-object replace (a PUT that keeps the stored {@code status}) when it is
- * present. There are no managed fields, no field ownership, no conflicts, no merging with fields written by other
- * managers, and {@code force} changes nothing. What the mock cannot judge, tests check on the recorded requests
+ * the object is absent, and into a PUT of the stored object with the applied one merged in (mappings merged field by
+ * field, lists and values replaced; {@code status} kept) when it is present, so that a partial apply (the replica
+ * count and activity annotations) changes only what it names. There are no managed fields, no field ownership, no
+ * conflicts, and {@code force} changes nothing. What the mock cannot judge, tests check on the recorded requests
  * instead: {@link #applyRequests()} keeps each apply's path, {@code fieldManager} and {@code force} query parameters
  * and content type; {@link #requests()} keeps every request.
  *
@@ -173,17 +174,26 @@ public class ApplyPatchShimDispatcher extends KubernetesCrudDispatcher {
             byte[] created = serialization.asJson(applied).getBytes(StandardCharsets.UTF_8);
             return handleCreate(copy(null, HttpMethod.POST, collection, json, created));
         }
-        GenericKubernetesResource stored = serialization.unmarshal(current.getBody().readUtf8(),
-            GenericKubernetesResource.class);
-        Map<String, Object> extra = applied.getAdditionalProperties();
-        Object status = stored.getAdditionalProperties().get("status");
-        if (status == null) {
-            extra.remove("status");
-        } else {
-            extra.put("status", status);
+        Map<String, Object> stored = serialization.unmarshal(current.getBody().readUtf8(), Map.class);
+        Map<String, Object> intent = serialization.unmarshal(serialization.asJson(applied), Map.class);
+        intent.remove("status");
+        merge(stored, intent);
+        if (stored.get("metadata") instanceof Map<?, ?> meta) {
+            meta.remove("resourceVersion");
         }
-        byte[] replaced = serialization.asJson(applied).getBytes(StandardCharsets.UTF_8);
+        byte[] replaced = serialization.asJson(stored).getBytes(StandardCharsets.UTF_8);
         return handleUpdate(copy(null, HttpMethod.PUT, objectPath, json, replaced));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void merge(Map<String, Object> target, Map<String, Object> source) {
+        for (Map.Entry<String, Object> e : source.entrySet()) {
+            if (e.getValue() instanceof Map<?, ?> value && target.get(e.getKey()) instanceof Map<?, ?> existing) {
+                merge((Map<String, Object>) existing, (Map<String, Object>) value);
+            } else {
+                target.put(e.getKey(), e.getValue());
+            }
+        }
     }
 
     private static RecordedRequest copy(RecordedRequest original, HttpMethod method, String path, Headers headers,

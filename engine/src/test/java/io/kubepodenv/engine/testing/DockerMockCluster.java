@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -17,9 +16,10 @@ import java.util.Map;
 import java.util.function.BiFunction;
 
 /**
- * A fabric8 mock API server (CRUD mode) whose pod port-forward and exec reach real local servers: the test Docker
- * daemon by default. Create a docker-host StatefulSet with a Ready pod with {@link #createDockerHost}, replace its pod
- * with {@link #replacePod}, and point a tunnel at it with {@link #client()}.
+ * A fabric8 mock API server (CRUD mode, with the {@link ApplyPatchShimDispatcher server-side apply shim}) whose pod
+ * port-forward and exec reach real local servers: the test Docker daemon by default. Create a docker-host StatefulSet
+ * with a Ready pod with {@link #createDockerHost}, replace its pod with {@link #replacePod}, and point a tunnel at it
+ * with {@link #client()}.
  */
 public final class DockerMockCluster implements AutoCloseable {
     public static final String NAMESPACE = "kpe-test";
@@ -34,7 +34,7 @@ public final class DockerMockCluster implements AutoCloseable {
         this.portForward = new PortForwardBridge(targets);
         this.exec = docker == null ? null
                 : new ExecBridge(docker, pod -> execContainers.getOrDefault(pod, execContainers.get("*")));
-        PortForwardExecDispatcher dispatcher = new PortForwardExecDispatcher(new KubernetesCrudDispatcher(),
+        PortForwardExecDispatcher dispatcher = new PortForwardExecDispatcher(new ApplyPatchShimDispatcher(),
                 portForward, exec);
         this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init(InetAddress.getLoopbackAddress(), 0);

@@ -51,6 +51,12 @@ import jenkins.model.Jenkins;
  * ({@link Reconciler}); this class turns Jenkins' items into places, live keys and busy keys. Events only hand work to
  * a small bounded queue, whose tasks run as SYSTEM, each with a time limit; outcomes go to the system log (logger
  * {@code io.jenkins.plugins.kubepodenv}).
+ *
+ * <p>An environment is deleted when no live job produces its key (or it is older than the configured maximum age, or
+ * unused for longer than its max idle time), and never while a build that may use it runs; such a deletion is
+ * deferred and runs when that build ends. An environment unused for longer than its sleep-after time is put to sleep,
+ * never while a build of its key runs. Each environment carries the idle limits of the build that last used it
+ * (global, folder or job settings), so the engine applies them.
  */
 @Extension
 public final class EnvironmentCleanup {

@@ -53,6 +53,8 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
     private String storageClass;
     private String storageSize;
     private String readyTimeout;
+    private String sleepAfter;
+    private String maxIdle;
     private String connectionMode;
     private Boolean serverSideApply;
 
@@ -64,7 +66,7 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
     public SettingsLayer toLayer(String origin, boolean trusted) {
         ClusterTarget cluster = new ClusterTarget(inCluster, serverUrl, caCertificate, credentialsId);
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, null);
+            serverSideApply, readyTimeout, connectionMode, null, sleepAfter, maxIdle);
     }
 
     public boolean isInCluster() {
@@ -146,6 +148,24 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
     @DataBoundSetter
     public void setReadyTimeout(String readyTimeout) {
         this.readyTimeout = FormValues.blankToNull(readyTimeout);
+    }
+
+    public String getSleepAfter() {
+        return sleepAfter;
+    }
+
+    @DataBoundSetter
+    public void setSleepAfter(String sleepAfter) {
+        this.sleepAfter = FormValues.blankToNull(sleepAfter);
+    }
+
+    public String getMaxIdle() {
+        return maxIdle;
+    }
+
+    @DataBoundSetter
+    public void setMaxIdle(String maxIdle) {
+        this.maxIdle = FormValues.blankToNull(maxIdle);
     }
 
     public String getConnectionMode() {
@@ -250,6 +270,16 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
         @POST
         public FormValidation doCheckReadyTimeout(@AncestorInPath Item item, @QueryParameter String value) {
             return checkField(item, SettingsLayer.configuration("this level").withReadyTimeout(value));
+        }
+
+        @POST
+        public FormValidation doCheckSleepAfter(@AncestorInPath Item item, @QueryParameter String value) {
+            return checkField(item, SettingsLayer.configuration("this level").withSleepAfter(value));
+        }
+
+        @POST
+        public FormValidation doCheckMaxIdle(@AncestorInPath Item item, @QueryParameter String value) {
+            return checkField(item, SettingsLayer.configuration("this level").withMaxIdle(value));
         }
 
         /** Renders and validates the template; no cluster needed. */

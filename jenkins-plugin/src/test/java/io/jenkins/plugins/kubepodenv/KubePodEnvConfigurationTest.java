@@ -56,6 +56,15 @@ class KubePodEnvConfigurationTest {
 
     @Test
     @ConfiguredWithCode("casc.yaml")
+    void theFormRoundTripsTheMaximumIdleTime(JenkinsConfiguredWithCodeRule j) throws Exception {
+        KubePodEnvConfiguration.get().getSettings().setMaxIdle("7d");
+        j.configRoundtrip();
+        assertEquals("7d", KubePodEnvConfiguration.get().getSettings().getMaxIdle());
+        assertNull(KubePodEnvConfiguration.get().getSettings().getSleepAfter());
+    }
+
+    @Test
+    @ConfiguredWithCode("casc.yaml")
     void aFolderOverridesTheGlobalDefaultsForItsJobs(JenkinsConfiguredWithCodeRule j) throws Exception {
         Folder team = j.createProject(Folder.class, "team");
         KubePodEnvSettings folder = new KubePodEnvSettings();
