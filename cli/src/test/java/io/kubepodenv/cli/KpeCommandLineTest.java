@@ -168,6 +168,27 @@ class KpeCommandLineTest {
         assertThat(run.out()).contains("2 bad input (nothing was sent to the cluster)", "render", "gc");
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "nosuch --help      | nosuch",
+        "nosuch             | nosuch",
+        "--help nosuch      | nosuch",
+    })
+    void anUnknownCommandIsBadInputNamingItEvenWithHelp(String args, String named) {
+        Run run = run(args.strip().split("\\s+"));
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(Kpe.EXIT_BAD_INPUT);
+        assertThat(run.err()).contains("'" + named.strip() + "'");
+        assertThat(run.out()).isEmpty();
+        assertThat(clientsMade).hasValue(0);
+    }
+
+    @Test
+    void helpOfAKnownCommandStillExitsZero() {
+        Run run = run("ls", "--help");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: kpe ls");
+    }
+
     private int requestCount() {
         return server.getRequestCount();
     }
