@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
         "Exit codes: 0 done, 1 failed (the cluster refused, or the environment did not become ready), "
             + "2 bad input (nothing was sent to the cluster)."},
     subcommands = {UpCommand.class, DownCommand.class, LsCommand.class, RenderCommand.class, GcCommand.class,
-        ExecCommand.class, ShellCommand.class, CpCommand.class, CommandLine.HelpCommand.class})
+        ExecCommand.class, ShellCommand.class, CpCommand.class, SyncCommand.class, CommandLine.HelpCommand.class})
 public final class Kpe {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;

@@ -82,6 +82,10 @@ class KpeCommandLineTest {
         "gc                                   | garbage collection needs a criterion",
         "gc --max-age soon                    | max age: 'soon' is not a duration",
         "render k --id Not_An_Id              | id: 'Not_An_Id' is not a valid instance id",
+        "sync k --size-limit lots             | --size-limit: 'lots' is not a number of GiB",
+        "sync k --back ../up                  | sync back: '../up' leaves the workspace",
+        "sync k --exclude src/[ab             | exclude pattern 'src/[ab': '[' without ']'",
+        "exec --back reports k -- true        | --back copies from the mirror that --sync makes; add --sync",
     })
     void badInputExitsWithCode2BeforeAnyClusterIsContacted(String args, String message) {
         Run run = run(args.strip().split("\\s+"));
@@ -180,6 +184,13 @@ class KpeCommandLineTest {
         assertThat(run.err()).contains("'" + named.strip() + "'");
         assertThat(run.out()).isEmpty();
         assertThat(clientsMade).hasValue(0);
+    }
+
+    @Test
+    void syncHasItsOwnHelp() {
+        Run run = run("sync", "--help");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: kpe sync", "same absolute path", "--back");
     }
 
     @Test

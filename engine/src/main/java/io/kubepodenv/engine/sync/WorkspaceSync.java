@@ -167,7 +167,7 @@ public final class WorkspaceSync {
         String path = checkedPath(dir);
         List<String> wanted = new ArrayList<>();
         for (String p : paths) {
-            wanted.add(relativePath(p));
+            wanted.add(copyBackPath(p));
         }
         if (wanted.isEmpty()) {
             return new CopyBackReport(path, 0, 0, List.of(), Duration.ZERO);
@@ -244,7 +244,7 @@ public final class WorkspaceSync {
     }
 
     /** A path to copy back: relative, inside the tree, '/'-separated, without './' or trailing '/'. */
-    static String relativePath(String raw) {
+    public static String copyBackPath(String raw) {
         String p = raw.replace('\\', '/');
         while (p.startsWith("./")) {
             p = p.substring(2);
