@@ -11,7 +11,9 @@ import io.kubepodenv.engine.sync.CopyBackReport;
 import io.kubepodenv.engine.sync.SyncOptions;
 import io.kubepodenv.engine.sync.SyncReport;
 import io.kubepodenv.engine.sync.WorkspaceSync;
+import io.kubepodenv.engine.tunnel.DirectPodExec;
 import io.kubepodenv.engine.tunnel.DockerTunnel;
+import io.kubepodenv.engine.tunnel.KubernetesClientAccess;
 import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
 import io.kubepodenv.engine.tunnel.TunnelOptions;
 import java.io.IOException;
@@ -177,6 +179,22 @@ class SyncIT {
         } finally {
             docker.compose(ws, DOCKER_TIMEOUT, "-p", project, "down", "--remove-orphans");
         }
+    }
+
+    @Test
+    void theSyncWorksThroughTheApiServerWithJdkClassesOnly() throws IOException {
+        write("agent/file.txt", "from an agent\n");
+        String container = new PodExec(admin, namespace.name()).firstContainer(ready.pod());
+        WorkspaceSync direct = new WorkspaceSync(new DirectPodExec(KubernetesClientAccess.of(admin),
+            namespace.name(), ready.pod(), container, Duration.ofSeconds(30)), SyncOptions.defaults(), "limit");
+
+        SyncReport first = direct.push(ws);
+        SyncReport again = direct.push(ws);
+
+        assertThat(first.sent()).isEqualTo(2);
+        assertThat(again.unchanged()).isEqualTo(2);
+        assertThat(runWithMount(ws.resolve("agent") + ":/agent", "cat", "/agent/file.txt"))
+            .isEqualTo("from an agent\n");
     }
 
     @Test

@@ -124,8 +124,8 @@ final class EnvironmentLease {
             try {
                 if (sync.enabled()) {
                     try {
-                        log.progress(workspace.act(new WorkspaceMirror.Push(connection, ready.pod(),
-                            workspace.getRemote(), sync.options().sizeLimit(), sync.options().excludes())));
+                        log.progress(workspace.act(WorkspaceMirror.push(connection, client, ready.pod(),
+                            workspace.getRemote(), sync.options())));
                     } catch (IOException e) {
                         throw new AbortException("kube-pod-env: " + masker.mask(String.valueOf(e.getMessage())));
                     }
@@ -247,8 +247,10 @@ final class EnvironmentLease {
                 .withNamespace(lease.namespace));
             ClusterConnection connection = ClusterAccess.forRun(settings.cluster(), settings.clusterOrigin(), run,
                 lease.namespace);
-            log.progress(workspace.act(new WorkspaceMirror.Pull(connection, lease.syncPod, workspace.getRemote(),
-                lease.syncBack)));
+            try (KubernetesClient client = connection.newClient()) {
+                log.progress(workspace.act(WorkspaceMirror.pull(connection, client, lease.syncPod,
+                    workspace.getRemote(), lease.syncBack)));
+            }
         } catch (IOException | RuntimeException e) {
             log.warning("copying " + String.join(", ", lease.syncBack) + " back failed: " + e.getMessage());
         }
