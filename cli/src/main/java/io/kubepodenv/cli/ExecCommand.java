@@ -92,6 +92,11 @@ final class ExecCommand implements Callable<Integer> {
             + "127.0.0.1, where the tunnel listens.")
     private java.nio.file.Path tlsCertDir;
 
+    /** The directory --sync names, or null without --sync. */
+    java.nio.file.Path syncDir() {
+        return syncDir;
+    }
+
     @Override
     public Integer call() {
         Options options = engineOptions.toOptions();
@@ -137,8 +142,8 @@ final class ExecCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code --sync [DIR]}: the next argument is DIR when it is an existing directory and is not the last argument
-     * before '--' (that one is KEY); otherwise the current directory.
+     * {@code --sync [DIR]}: the next argument is DIR when it is an existing directory and is not directly followed
+     * by '--' (then it is KEY); otherwise the current directory.
      */
     static final class SyncDirConsumer implements picocli.CommandLine.IParameterConsumer {
         @Override
@@ -148,7 +153,7 @@ final class ExecCommand implements Callable<Integer> {
             if (args.size() >= 2) {
                 String next = args.peek();
                 String after = args.get(args.size() - 2);
-                if (!next.startsWith("-") && !after.equals("--") && !after.startsWith("-")
+                if (!next.startsWith("-") && !after.equals("--")
                     && java.nio.file.Files.isDirectory(java.nio.file.Path.of(next))) {
                     value = args.pop();
                 }

@@ -186,6 +186,23 @@ class KpeCommandLineTest {
         assertThat(clientsMade).hasValue(0);
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "exec --sync DIR k -- true          | DIR",
+        "exec --sync DIR -n ns k -- true    | DIR",
+        "exec --sync k -- true              | .",
+        "exec --sync -n ns k -- true        | .",
+        "exec --sync=DIR k -- true          | DIR",
+    })
+    void execSyncTakesAnExistingDirectoryUnlessItIsTheKey(String args, String expected) throws IOException {
+        Path existing = Files.createDirectories(dir.resolve("ws"));
+        String[] argv = args.strip().replace("DIR", existing.toString()).split("\\s+");
+        CommandLine cmd = Kpe.commandLine(new Kpe(options -> client));
+        CommandLine.ParseResult parsed = cmd.parseArgs(argv);
+        ExecCommand exec = (ExecCommand) parsed.subcommand().commandSpec().userObject();
+        assertThat(exec.syncDir()).isEqualTo(expected.strip().equals("DIR") ? existing : Path.of("."));
+    }
+
     @Test
     void syncHasItsOwnHelp() {
         Run run = run("sync", "--help");
