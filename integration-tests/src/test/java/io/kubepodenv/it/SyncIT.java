@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,6 +105,17 @@ class SyncIT {
     void workspace() throws IOException {
         ws = Files.createDirectories(workRoot.resolve(namespace.name() + "-" + UUID.randomUUID().toString()
             .substring(0, 8)));
+    }
+
+    @AfterEach
+    void removeWorkspace() throws IOException {
+        if (ws != null) {
+            try (java.util.stream.Stream<Path> all = Files.walk(ws)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     private Path write(String rel, String content) throws IOException {
