@@ -18,6 +18,8 @@ ours() {
 }
 
 docker_dir="${KPE_DOCKER_DIR:-${TMPDIR:-/tmp}/kpe-docker}"
+# shellcheck source=../testing/docker/sync-it-settings.sh
+. testing/docker/sync-it-settings.sh
 started_docker=""
 cleanup() {
   if [ -n "$started_docker" ]; then

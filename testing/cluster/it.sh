@@ -11,7 +11,9 @@
 # used as it is and left running.
 #
 # Environment: KPE_CLUSTER_DIR, KPE_DOCKER_DIR, KPE_CLUSTER_PORT_BASE (as for start.sh), KPE_IT_MAVEN_ARGS,
-# KPE_IT_TIMEOUT (seconds for the Maven run, default 1800).
+# KPE_IT_TIMEOUT (seconds for the Maven run, default 1800), KPE_SYNC_IT_WORK_DIR and KPE_DOCKER_PRIVATE_DIRS
+# (testing/docker/sync-it-settings.sh: the Docker daemon it starts has a mount namespace of its own, and the control
+# plane runs exec commands in it; see README.md, "Exec").
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -49,6 +51,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# shellcheck source=../docker/sync-it-settings.sh
+. "$repo/testing/docker/sync-it-settings.sh"
+if ! command -v docker-compose >/dev/null; then
+  say "installing docker-compose (SyncIT runs a compose file)"
+  as_root() { if [[ "$(id -u)" == 0 ]]; then "$@"; else sudo -n "$@"; fi; }
+  as_root apt-get update -q >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker-compose >&2
+fi
+
 # --- Docker daemon: the target of every pod's port 2375 ----------------------------------------------------------
 if alive "$docker_dir/dockerd.pid" "--data-root $docker_dir/data"; then
   say "using the Docker daemon already running from $docker_dir"
@@ -69,15 +80,20 @@ else
   bin="$("$here/build.sh" | tail -n1)"
   say "control plane binaries in $bin ($((SECONDS - build_started)) s)"
   started_cluster=yes
-  # Exec in docker mode: each pod's commands run in a container the test creates on the daemon, named after it.
+  # Exec in daemon mode: a pod's commands run in a container the test created on the daemon, named after it, if there
+  # is one; otherwise in the daemon's mount namespace, as in a pod whose first container runs the Docker server.
   exec_container='kpe-exec-{namespace}-{pod}'
   KPE_CLUSTER_BIN="$bin" KPE_DOCKER_TCP="$KPE_DOCKER_TCP" \
-    KPE_EXEC_CONTAINER="${KPE_EXEC_CONTAINER:-$exec_container}" KPE_EXEC_MODE="${KPE_EXEC_MODE:-docker}" \
-    "$here/start.sh"
+    KPE_EXEC_CONTAINER="${KPE_EXEC_CONTAINER:-$exec_container}" KPE_EXEC_MODE="${KPE_EXEC_MODE:-daemon}" \
+    KPE_EXEC_DAEMON_PIDFILE="$docker_dir/dockerd.pid" "$here/start.sh"
 fi
 [[ -f "$cluster_dir/env" ]] || { say "no $cluster_dir/env after start.sh"; exit 1; }
 # shellcheck disable=SC1091
 . "$cluster_dir/env"
+if [[ "$KPE_EXEC_MODE" != daemon ]]; then
+  say "warning: the running cluster runs exec commands in mode $KPE_EXEC_MODE, not daemon; SyncIT will fail" \
+    "(restart the cluster with stop.sh)"
+fi
 if [[ "${KPE_DOCKER_TCP}" != "$(. "$docker_dir/env"; echo "$KPE_DOCKER_TCP")" ]]; then
   say "warning: the running cluster forwards port 2375 to $KPE_DOCKER_TCP, but the Docker daemon of $docker_dir" \
     "listens elsewhere; tunnel tests will fail (restart the cluster with stop.sh to change it)"

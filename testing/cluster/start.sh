@@ -16,8 +16,14 @@
 #                          set, `kubectl exec` into any pod runs the command there
 #                          (docker exec -i). May contain {namespace}, {pod} and
 #                          {container}, replaced per exec (one container per pod).
-#   KPE_EXEC_MODE          docker | local | off (default: docker when
-#                          KPE_EXEC_CONTAINER is set, else local)
+#   KPE_EXEC_MODE          docker | daemon | local | off (default: docker when
+#                          KPE_EXEC_CONTAINER is set, else local). daemon: the command
+#                          runs in the mount namespace of the Docker daemon whose pid
+#                          file is KPE_EXEC_DAEMON_PIDFILE (nsenter), as in a pod whose
+#                          first container runs the Docker server; except for a pod
+#                          whose KPE_EXEC_CONTAINER (if set) exists on the daemon: there
+#                          as in docker mode.
+#   KPE_EXEC_DAEMON_PIDFILE  for daemon mode (testing/docker writes <state>/dockerd.pid)
 #   KPE_CLUSTER_TIMEOUT    seconds allowed for each start-up wait (default 120)
 set -Eeuo pipefail
 
@@ -45,8 +51,13 @@ docker_host="${BASH_REMATCH[1]}"
 docker_port="${BASH_REMATCH[2]}"
 case "$exec_mode" in
   docker) [[ -n "$exec_container" ]] || die "KPE_EXEC_MODE=docker needs KPE_EXEC_CONTAINER" ;;
+  daemon)
+    [[ -f "${KPE_EXEC_DAEMON_PIDFILE:-}" ]] ||
+      die "KPE_EXEC_MODE=daemon needs KPE_EXEC_DAEMON_PIDFILE, the pid file of a running Docker daemon"
+    command -v nsenter >/dev/null || die "KPE_EXEC_MODE=daemon needs nsenter (util-linux)"
+    ;;
   local | off) ;;
-  *) die "KPE_EXEC_MODE must be docker, local or off, got '$exec_mode'" ;;
+  *) die "KPE_EXEC_MODE must be docker, daemon, local or off, got '$exec_mode'" ;;
 esac
 command -v openssl >/dev/null || die "openssl is needed to generate the cluster's certificates"
 command -v curl >/dev/null || die "curl is needed for health checks"
@@ -348,6 +359,43 @@ spec:
   execs:
   - local: {}"
     ;;
+  daemon)
+    docker_cli="$(command -v docker || true)"
+    [[ -z "$exec_container" || -n "$docker_cli" ]] || die "KPE_EXEC_CONTAINER in daemon mode needs the docker CLI"
+    wrapper="$cluster_dir/exec-in-daemon"
+    {
+      echo '#!/usr/bin/env bash'
+      echo '# Written by start.sh: runs a `kubectl exec` command in the mount namespace of the test'
+      echo '# Docker daemon, or in the container named for the pod if that exists on the daemon.'
+      echo '# kwok sets KPE_POD_NAMESPACE, KPE_POD_NAME and KPE_POD_CONTAINER.'
+      printf 'container=%q\n' "$exec_container"
+      printf 'pidfile=%q\n' "$KPE_EXEC_DAEMON_PIDFILE"
+      echo 'if [[ -n "$container" ]]; then'
+      echo '  container="${container//\{namespace\}/$KPE_POD_NAMESPACE}"'
+      echo '  container="${container//\{pod\}/$KPE_POD_NAME}"'
+      echo '  container="${container//\{container\}/$KPE_POD_CONTAINER}"'
+      printf '  if %q --host %q container inspect "$container" >/dev/null 2>&1; then\n' "$docker_cli" "tcp://$docker_tcp"
+      echo '    tty=()'
+      echo '    if [[ -t 0 ]]; then tty=(-t); fi'
+      printf '    exec %q --host %q exec -i "${tty[@]}" "$container" "$@"\n' "$docker_cli" "tcp://$docker_tcp"
+      echo '  fi'
+      echo 'fi'
+      echo 'pid="$(cat "$pidfile" 2>/dev/null)"'
+      echo '[[ "$pid" =~ ^[0-9]+$ ]] || { echo "no Docker daemon pid in $pidfile" >&2; exit 126; }'
+      echo 'exec nsenter -t "$pid" -m -- "$@"'
+    } >"$wrapper"
+    chmod 755 "$wrapper"
+    kwok_env=(KPE_EXEC_WRAPPER="$wrapper")
+    exec_yaml="
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterExec
+metadata:
+  name: kpe-exec-in-docker-daemon
+spec:
+  execs:
+  - local: {}"
+    ;;
   local)
     mkdir -p "$cluster_dir/exec-root"
     run_as=""
@@ -474,6 +522,7 @@ export KPE_CLUSTER_STORAGE_CLASS=standard
 export KPE_DOCKER_TCP=$docker_tcp
 export KPE_EXEC_MODE=$exec_mode
 export KPE_EXEC_CONTAINER=$exec_container
+export KPE_EXEC_DAEMON_PIDFILE=${KPE_EXEC_DAEMON_PIDFILE:-}
 EOF
 
 log "cluster ready in $((SECONDS - started_at))s: $server, node $node_name, $pv_count PVs, port 2375 -> $docker_tcp, exec: $exec_mode"

@@ -8,12 +8,19 @@
 # bridge network and no iptables rules (containers run with --network none), stores images with
 # the vfs driver, and gets a local busybox image (kpe-test/busybox:latest) because no registry
 # is reachable. Stop it with testing/docker/stop.sh, which ends exactly the process it started.
+#
+# KPE_DOCKER_PRIVATE_DIRS (colon-separated absolute directories): the daemon then runs in a mount namespace of its
+# own in which each of them is an empty tmpfs. The daemon, and commands entered into its namespace
+# (nsenter -t "$(cat "$KPE_DOCKER_DIR/dockerd.pid")" -m), see those instead of this machine's directories, as a Docker
+# server in a pod does not see the files of the machine that talks to it: bind mounts of a test's working directory
+# then come out empty unless the test copied the files into the daemon's view. Needs root (unshare, mount).
 set -euo pipefail
 
 STATE="${KPE_DOCKER_DIR:-${TMPDIR:-/tmp}/kpe-docker}"
 TCP_PORT="${KPE_DOCKER_TCP_PORT:-23750}"
 IMAGE="${KPE_TEST_IMAGE:-kpe-test/busybox:latest}"
 WAIT_SECONDS="${KPE_DOCKER_WAIT_SECONDS:-60}"
+PRIVATE_DIRS="${KPE_DOCKER_PRIVATE_DIRS:-}"
 SOCK="$STATE/docker.sock"
 PIDFILE="$STATE/dockerd.pid"
 LOG="$STATE/dockerd.log"
@@ -59,11 +66,16 @@ running_pid() {
   echo "$pid"
 }
 
+# The private directories of the running daemon, as it recorded them when it started (empty: none).
+private_dirs_of_running() { cat "$STATE/private-dirs" 2>/dev/null || true; }
+
 write_env() {
   cat > "$STATE/env" <<ENV
 KPE_TEST_DOCKER_HOST=unix://$SOCK
 KPE_DOCKER_TCP=127.0.0.1:$TCP_PORT
 KPE_TEST_IMAGE=$IMAGE
+KPE_DOCKER_PRIVATE_DIRS=$(private_dirs_of_running)
+KPE_DOCKER_PID=$(running_pid || true)
 ENV
 }
 
@@ -89,6 +101,10 @@ mkdir -p "$STATE"
 install_packages
 
 if pid="$(running_pid)" && ping_daemon; then
+  if [ "$PRIVATE_DIRS" != "$(private_dirs_of_running)" ]; then
+    log "warning: the running daemon has private directories '$(private_dirs_of_running)', not '$PRIVATE_DIRS'" \
+      "(stop it with stop.sh to change them)"
+  fi
   write_env
   import_busybox
   log "dockerd already running (pid $pid) on unix://$SOCK and tcp://127.0.0.1:$TCP_PORT"
@@ -100,10 +116,31 @@ if pid="$(running_pid)"; then
   "$HERE/stop.sh"
 fi
 
-rm -f "$SOCK" "$PIDFILE"
+rm -f "$SOCK" "$PIDFILE" "$STATE/private-dirs"
 mkdir -p "$STATE/data" "$STATE/exec"
+launcher=()
+if [ -n "$PRIVATE_DIRS" ]; then
+  command -v unshare >/dev/null || { log "KPE_DOCKER_PRIVATE_DIRS needs unshare (util-linux)"; exit 1; }
+  IFS=: read -r -a dirs <<< "$PRIVATE_DIRS"
+  for d in "${dirs[@]}"; do
+    case "$d" in
+      /*) ;;
+      *) log "KPE_DOCKER_PRIVATE_DIRS: '$d' is not an absolute directory"; exit 1 ;;
+    esac
+    case "$STATE/" in
+      "$d"/*) log "KPE_DOCKER_PRIVATE_DIRS: '$d' contains the state directory $STATE, which the daemon needs"; exit 1 ;;
+    esac
+    mkdir -p "$d"
+  done
+  # A private mount namespace (no propagation back to this machine) with a tmpfs over each directory; exec keeps the
+  # PID, so the pid file and stop.sh name dockerd itself.
+  launcher=(unshare --mount --propagation private -- sh -c \
+    'IFS=:; for d in $0; do mount -t tmpfs -o mode=0755 kpe-private "$d" || exit 1; done; unset IFS; exec "$@"' \
+    "$PRIVATE_DIRS")
+  echo "$PRIVATE_DIRS" > "$STATE/private-dirs"
+fi
 # setsid: the daemon must outlive this script and not receive the caller's terminal signals.
-setsid dockerd \
+setsid "${launcher[@]}" dockerd \
   --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
   --data-root "$STATE/data" --exec-root "$STATE/exec" --pidfile "$PIDFILE" \
   -H "unix://$SOCK" -H "tcp://127.0.0.1:$TCP_PORT" \

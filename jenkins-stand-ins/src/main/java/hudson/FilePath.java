@@ -10,6 +10,10 @@ public final class FilePath implements Serializable {
     private FilePath() {
     }
 
+    public String getRemote() {
+        throw new UnsupportedOperationException("compile-only stand-in");
+    }
+
     public hudson.model.Computer toComputer() {
         throw new UnsupportedOperationException("compile-only stand-in");
     }

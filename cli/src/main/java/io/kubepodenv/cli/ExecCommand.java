@@ -40,7 +40,12 @@ import picocli.CommandLine.Model.CommandSpec;
         "",
         "Exit code: COMMAND's own; 1 when the environment cannot be reached; 127 when COMMAND cannot be started.",
         "",
-        "Example:  kpe exec myapp-pr-42 -- docker compose up -d"})
+        "With --sync, DIR (default: the current directory) is first mirrored into the Docker host at the same "
+            + "absolute path, as 'kpe sync' does, so that bind mounts of its files work; --back copies paths from the "
+            + "mirror back into DIR after COMMAND, also when it failed.",
+        "",
+        "Example:  kpe exec myapp-pr-42 -- docker compose up -d",
+        "          kpe exec --sync --back reports myapp-pr-42 -- docker compose run tests"})
 final class ExecCommand implements Callable<Integer> {
     static final int EXIT_CANNOT_RUN = 127;
 
@@ -52,6 +57,14 @@ final class ExecCommand implements Callable<Integer> {
 
     @Mixin
     private EngineOptions engineOptions;
+
+    @Mixin
+    private SyncOptionsMixin syncOptions;
+
+    @Option(names = "--sync", arity = "0..1", paramLabel = "DIR", parameterConsumer = SyncDirConsumer.class,
+        description = "Mirror DIR (default: the current directory) into the Docker host first. DIR is taken when it "
+            + "is an existing directory followed by KEY; --sync=DIR always takes it.")
+    private java.nio.file.Path syncDir;
 
     @Parameters(index = "0", paramLabel = "KEY", description = "The environment key given to 'up'.")
     private String key;
@@ -78,19 +91,73 @@ final class ExecCommand implements Callable<Integer> {
             + "127.0.0.1, where the tunnel listens.")
     private java.nio.file.Path tlsCertDir;
 
+    /** The directory --sync names, or null without --sync. */
+    java.nio.file.Path syncDir() {
+        return syncDir;
+    }
+
     @Override
     public Integer call() {
         Options options = engineOptions.toOptions();
         Duration ping = Durations.parse("ping timeout", pingTimeout);
         Terminal terminal = new Terminal(spec.commandLine().getErr(), quiet);
+        if (syncDir == null && !syncOptions.back.isEmpty()) {
+            throw new io.kubepodenv.engine.InvalidInputException("--back copies from the mirror that --sync makes; "
+                + "add --sync");
+        }
+        if (syncDir != null) {
+            syncOptions.toOptions();
+        }
         try (KubernetesClient client = kpe.client(options); KubePodEnv engine = new KubePodEnv(client, options)) {
             Environment environment = find(engine, key, options, terminal);
             java.nio.file.Path certs = tlsCertificates(environment, tlsCertDir);
+            io.kubepodenv.engine.sync.WorkspaceSync sync = null;
+            if (syncDir != null) {
+                try {
+                    sync = syncOptions.sync(client, environment, locator(client, environment).readyPod());
+                    terminal.progress(sync.push(syncDir).describe());
+                } catch (io.kubepodenv.engine.InvalidInputException e) {
+                    throw e;
+                } catch (KubePodEnvException e) {
+                    throw failed(e);
+                }
+            }
+            int code;
             try (DockerTunnel tunnel = openTunnel(client, environment, kpe.tunnelOptions(), port, ping, terminal)) {
                 terminal.progress("DOCKER_HOST=" + tunnel.dockerHost() + " (environment " + environment.id()
                     + (certs == null ? ")" : ", TLS)"));
-                return run(command, tunnel.dockerHost(), certs);
+                code = run(command, tunnel.dockerHost(), certs);
+            } finally {
+                if (sync != null && !syncOptions.back.isEmpty()) {
+                    try {
+                        terminal.progress(sync.pull(syncDir, syncOptions.back).describe());
+                    } catch (KubePodEnvException e) {
+                        terminal.warning("copying back failed: " + e.getMessage());
+                    }
+                }
             }
+            return code;
+        }
+    }
+
+    /**
+     * {@code --sync [DIR]}: the next argument is DIR when it is an existing directory and is not directly followed
+     * by '--' (then it is KEY); otherwise the current directory.
+     */
+    static final class SyncDirConsumer implements picocli.CommandLine.IParameterConsumer {
+        @Override
+        public void consumeParameters(java.util.Stack<String> args, picocli.CommandLine.Model.ArgSpec argSpec,
+            CommandSpec commandSpec) {
+            String value = ".";
+            if (args.size() >= 2) {
+                String next = args.peek();
+                String after = args.get(args.size() - 2);
+                if (!next.startsWith("-") && !after.equals("--")
+                    && java.nio.file.Files.isDirectory(java.nio.file.Path.of(next))) {
+                    value = args.pop();
+                }
+            }
+            argSpec.setValue(java.nio.file.Path.of(value));
         }
     }
 

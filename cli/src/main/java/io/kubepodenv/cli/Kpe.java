@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
             + "2 bad input (nothing was sent to the cluster)."},
     subcommands = {UpCommand.class, DownCommand.class, SleepCommand.class, WakeCommand.class, LsCommand.class,
         RenderCommand.class, GcCommand.class, ExecCommand.class, ShellCommand.class, CpCommand.class,
-        CommandLine.HelpCommand.class})
+        SyncCommand.class, CommandLine.HelpCommand.class})
 public final class Kpe {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -78,6 +78,20 @@ public final class Kpe {
             }
             err.println("kpe: unexpected error: " + e);
             return EXIT_FAILED;
+        });
+        // "kpe sync --help" with no command sync: picocli would print the top-level help and exit 0, which hides
+        // the typo (or the older kpe). An unknown command is bad input whatever follows it.
+        CommandLine.IExecutionStrategy run = cmd.getExecutionStrategy();
+        cmd.setExecutionStrategy(parseResult -> {
+            if (!parseResult.unmatched().isEmpty()) {
+                CommandLine.ParseResult last = parseResult;
+                while (last.subcommand() != null) {
+                    last = last.subcommand();
+                }
+                throw new CommandLine.UnmatchedArgumentException(last.commandSpec().commandLine(),
+                    last.unmatched());
+            }
+            return run.execute(parseResult);
         });
         cmd.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();

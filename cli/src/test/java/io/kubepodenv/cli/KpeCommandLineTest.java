@@ -82,6 +82,10 @@ class KpeCommandLineTest {
         "gc                                   | garbage collection needs a criterion",
         "gc --max-age soon                    | max age: 'soon' is not a duration",
         "render k --id Not_An_Id              | id: 'Not_An_Id' is not a valid instance id",
+        "sync k --size-limit lots             | --size-limit: 'lots' is not a number of GiB",
+        "sync k --back ../up                  | sync back: '../up' leaves the workspace",
+        "sync k --exclude src/[ab             | exclude pattern 'src/[ab': '[' without ']'",
+        "exec --back reports k -- true        | --back copies from the mirror that --sync makes; add --sync",
     })
     void badInputExitsWithCode2BeforeAnyClusterIsContacted(String args, String message) {
         Run run = run(args.strip().split("\\s+"));
@@ -253,6 +257,51 @@ class KpeCommandLineTest {
         Run run = run("--help");
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("2 bad input (nothing was sent to the cluster)", "render", "gc");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "nosuch --help      | nosuch",
+        "nosuch             | nosuch",
+        "--help nosuch      | nosuch",
+    })
+    void anUnknownCommandIsBadInputNamingItEvenWithHelp(String args, String named) {
+        Run run = run(args.strip().split("\\s+"));
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(Kpe.EXIT_BAD_INPUT);
+        assertThat(run.err()).contains("'" + named.strip() + "'");
+        assertThat(run.out()).isEmpty();
+        assertThat(clientsMade).hasValue(0);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "exec --sync DIR k -- true          | DIR",
+        "exec --sync DIR -n ns k -- true    | DIR",
+        "exec --sync k -- true              | .",
+        "exec --sync -n ns k -- true        | .",
+        "exec --sync=DIR k -- true          | DIR",
+    })
+    void execSyncTakesAnExistingDirectoryUnlessItIsTheKey(String args, String expected) throws IOException {
+        Path existing = Files.createDirectories(dir.resolve("ws"));
+        String[] argv = args.strip().replace("DIR", existing.toString()).split("\\s+");
+        CommandLine cmd = Kpe.commandLine(new Kpe(options -> client));
+        CommandLine.ParseResult parsed = cmd.parseArgs(argv);
+        ExecCommand exec = (ExecCommand) parsed.subcommand().commandSpec().userObject();
+        assertThat(exec.syncDir()).isEqualTo(expected.strip().equals("DIR") ? existing : Path.of("."));
+    }
+
+    @Test
+    void syncHasItsOwnHelp() {
+        Run run = run("sync", "--help");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: kpe sync", "same absolute path", "--back");
+    }
+
+    @Test
+    void helpOfAKnownCommandStillExitsZero() {
+        Run run = run("ls", "--help");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Usage: kpe ls");
     }
 
     private int requestCount() {

@@ -49,7 +49,35 @@ final class DockerCli {
         List<String> command = new ArrayList<>();
         command.add(executable().toString());
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
+        return run(new ProcessBuilder(command), timeout, args);
+    }
+
+    /** Runs {@code docker-compose args...} in {@code projectDir}; fails the test unless it exits 0 in time. */
+    Result compose(Path projectDir, Duration timeout, String... args) {
+        Path compose = null;
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, "docker-compose");
+            if (!dir.isEmpty() && Files.isExecutable(candidate)) {
+                compose = candidate;
+                break;
+            }
+        }
+        if (compose == null) {
+            throw new AssertionError("no docker-compose command on PATH; testing/cluster/it.sh installs the "
+                + "docker-compose package");
+        }
+        List<String> command = new ArrayList<>();
+        command.add(compose.toString());
+        command.addAll(List.of(args));
+        Result r = run(new ProcessBuilder(command).directory(projectDir.toFile()), timeout, args);
+        if (r.exitCode() != 0) {
+            throw new AssertionError("docker-compose " + String.join(" ", args) + " exited " + r.exitCode() + ": "
+                + r.stderr().strip() + " " + r.stdout().strip());
+        }
+        return r;
+    }
+
+    private Result run(ProcessBuilder pb, Duration timeout, String... args) {
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("DOCKER_"));
         env.put("DOCKER_HOST", dockerHost);

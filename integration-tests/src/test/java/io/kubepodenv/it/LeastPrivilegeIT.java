@@ -206,10 +206,12 @@ class LeastPrivilegeIT {
         String container = exec.firstContainer(pod);
         String target = cluster.execContainer(namespace, pod, container);
         DockerCli direct = new DockerCli(cluster.directDockerHost());
-        String uploadDir = "docker".equals(mode) ? "/tmp/kpe-it-upload"
+        // daemon mode with a container pattern runs the command in that container when it exists, as docker mode
+        boolean inContainer = "docker".equals(mode) || ("daemon".equals(mode) && !target.isEmpty());
+        String uploadDir = inContainer ? "/tmp/kpe-it-upload"
             : cluster.execRoot().resolve("kpe-it-upload-" + namespace).toString();
         try {
-            if ("docker".equals(mode)) {
+            if (inContainer) {
                 direct.ok(Duration.ofMinutes(1), "run", "-d", "--name", target, "--network", "none",
                     cluster.testImage(), "sleep", "600");
             }
@@ -228,7 +230,7 @@ class LeastPrivilegeIT {
             assertThat(sum.exitCode()).as("sha256sum: " + sum.stderr()).isZero();
             assertThat(sum.stdout().split("\\s+")[0]).isEqualTo(sha256(content));
         } finally {
-            if ("docker".equals(mode)) {
+            if (inContainer) {
                 direct.run(Duration.ofMinutes(1), "rm", "-f", target);
             } else {
                 exec.capture(pod, List.of("rm", "-rf", uploadDir), EXEC_TIMEOUT);

@@ -138,6 +138,11 @@ public final class PodExec {
         return new ExecResult(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Commands in the first container of {@code pod}, for {@link io.kubepodenv.engine.sync.WorkspaceSync}. */
+    public io.kubepodenv.engine.sync.PodCommands commandsIn(String pod) {
+        return (command, stdin, stdout, stderr, timeout) -> run(pod, command, stdin, stdout, stderr, timeout);
+    }
+
     String namespace() {
         return namespace;
     }

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * uploading files, directories and symbolic links; readable by GNU tar and busybox tar. The archive is padded to whole
  * 10240-byte records, so a reader that stops at the end marker has consumed everything we sent.
  */
-final class TarWriter {
+public final class TarWriter {
     private static final int BLOCK = 512;
     private static final int RECORD = 20 * BLOCK;
     private static final long MAX_OCTAL_SIZE = 077777777777L;
@@ -19,20 +19,20 @@ final class TarWriter {
     private final OutputStream out;
     private long written;
 
-    TarWriter(OutputStream out) {
+    public TarWriter(OutputStream out) {
         this.out = out;
     }
 
-    void directory(String name, int mode, long mtimeSeconds) throws IOException {
+    public void directory(String name, int mode, long mtimeSeconds) throws IOException {
         header(name.endsWith("/") ? name : name + "/", mode, 0, mtimeSeconds, '5', "");
     }
 
-    void symlink(String name, String target, long mtimeSeconds) throws IOException {
+    public void symlink(String name, String target, long mtimeSeconds) throws IOException {
         header(name, 0777, 0, mtimeSeconds, '2', target);
     }
 
     /** Adds a file of {@code size} bytes read from {@code content}; a null content only counts (see {@link #size}). */
-    void file(String name, int mode, long size, long mtimeSeconds, InputStream content) throws IOException {
+    public void file(String name, int mode, long size, long mtimeSeconds, InputStream content) throws IOException {
         header(name, mode, size, mtimeSeconds, '0', "");
         if (content == null) { // measuring only
             written += size;
@@ -53,12 +53,12 @@ final class TarWriter {
     }
 
     /** Bytes written so far. */
-    long size() {
+    public long size() {
         return written;
     }
 
     /** Writes the end marker (two zero blocks) and pads to a whole record. */
-    void finish() throws IOException {
+    public void finish() throws IOException {
         write(new byte[2 * BLOCK], 0, 2 * BLOCK);
         int rest = (int) (written % RECORD);
         if (rest != 0) {

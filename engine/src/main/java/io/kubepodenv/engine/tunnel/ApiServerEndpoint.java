@@ -124,6 +124,22 @@ final class ApiServerEndpoint {
                 + "/portforward?ports=" + remotePort);
     }
 
+    /** The exec of {@code command} in {@code container}, with stdout and stderr, and stdin if {@code stdin}. */
+    URI exec(String namespace, String pod, String container, List<String> command, boolean stdin) {
+        String base = access.server().toString();
+        while (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        StringBuilder query = new StringBuilder();
+        for (String arg : command) {
+            query.append("command=").append(segment(arg)).append('&');
+        }
+        query.append("container=").append(segment(container)).append("&stdin=").append(stdin)
+                .append("&stdout=true&stderr=true&tty=false");
+        return URI.create(base + "/api/v1/namespaces/" + segment(namespace) + "/pods/" + segment(pod) + "/exec?"
+                + query);
+    }
+
     private static String segment(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }

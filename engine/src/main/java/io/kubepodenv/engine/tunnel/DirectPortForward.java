@@ -152,6 +152,11 @@ final class DirectPortForward {
     }
 
     private byte[] request(URI uri, String key) {
+        return upgradeRequest(endpoint, uri, key);
+    }
+
+    /** The HTTP/1.1 upgrade to a {@code v4.channel.k8s.io} websocket for {@code uri}, with the endpoint's headers. */
+    static byte[] upgradeRequest(ApiServerEndpoint endpoint, URI uri, String key) {
         String path = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         StringBuilder r = new StringBuilder(512);
         r.append("GET ").append(path).append(" HTTP/1.1\r\n")
@@ -180,7 +185,7 @@ final class DirectPortForward {
     }
 
     /** Status line and headers of the response, read byte by byte so that nothing after them is consumed. */
-    private static Head readHead(InputStream in) throws IOException {
+    static Head readHead(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(128);
         Head head = null;
         int total = 0;
@@ -231,7 +236,7 @@ final class DirectPortForward {
     }
 
     /** The {@code message} of the Kubernetes Status the API server sends with a refusal, if it fits. */
-    private static String statusMessage(InputStream in, Head head) {
+    static String statusMessage(InputStream in, Head head) {
         String length = head.header("content-length");
         if (length == null) {
             return "";
@@ -275,7 +280,7 @@ final class DirectPortForward {
         }
     }
 
-    private static final class Head {
+    static final class Head {
         final int status;
         final Map<String, String> headers = new java.util.HashMap<>();
 

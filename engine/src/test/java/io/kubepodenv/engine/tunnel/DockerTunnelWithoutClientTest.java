@@ -99,7 +99,7 @@ class DockerTunnelWithoutClientTest {
      * The engine's compiled classes (main and test) and the SLF4J API, over the JDK alone: no fabric8, no Jackson, no
      * other library. Records every class it is asked for that the JDK does not define.
      */
-    private static final class RecordingLoader extends URLClassLoader {
+    static final class RecordingLoader extends URLClassLoader {
         final Set<String> loaded = ConcurrentHashMap.newKeySet();
 
         RecordingLoader() throws Exception {

@@ -18,6 +18,7 @@ import io.kubepodenv.engine.config.ConnectionMode;
 import io.kubepodenv.engine.config.ResolvedSettings;
 import io.kubepodenv.engine.config.SecretMasker;
 import io.kubepodenv.engine.config.SettingsLayer;
+import io.kubepodenv.engine.sync.SyncRequest;
 import io.kubepodenv.engine.config.SettingsResolver;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -58,12 +59,22 @@ final class EnvironmentLease {
         final boolean keep;
         /** The agent-side tunnel; null in direct mode. */
         final AgentTunnels.Spec tunnel;
+        /** The Docker host's pod and the paths copied back from its mirror after the block; null: none. */
+        final String syncPod;
+        final ArrayList<String> syncBack;
 
         Lease(String key, String namespace, boolean keep, AgentTunnels.Spec tunnel) {
+            this(key, namespace, keep, tunnel, null, List.of());
+        }
+
+        Lease(String key, String namespace, boolean keep, AgentTunnels.Spec tunnel, String syncPod,
+            List<String> syncBack) {
             this.key = key;
             this.namespace = namespace;
             this.keep = keep;
             this.tunnel = tunnel;
+            this.syncPod = syncBack.isEmpty() ? null : syncPod;
+            this.syncBack = syncBack.isEmpty() ? null : new ArrayList<>(syncBack);
         }
     }
 
@@ -77,8 +88,12 @@ final class EnvironmentLease {
      * @param workspace the block's workspace, whose agent gets the tunnel; null outside a node (direct mode only)
      */
     static Held acquire(Run<?, ?> run, FilePath workspace, TaskListener listener, EnvVars env,
-        SettingsLayer parameters) throws IOException, InterruptedException {
+        SettingsLayer parameters, SyncRequest sync) throws IOException, InterruptedException {
         ResolvedSettings settings = resolve(run, parameters);
+        if (workspace == null && sync.enabled()) {
+            throw new AbortException("kube-pod-env: sync: true mirrors the block's workspace: use withKubePodEnv "
+                + "inside node { }");
+        }
         if (workspace == null && settings.connectionMode() != ConnectionMode.DIRECT) {
             throw new AbortException("kube-pod-env: the Docker tunnel runs on the agent of the block: use "
                 + "withKubePodEnv inside node { }, or the direct connection mode for agents inside the cluster");
@@ -94,18 +109,26 @@ final class EnvironmentLease {
         try (KubernetesClient client = connection.newClient()) {
             return BlockEnvironment.provision(client, settings, identity, keep, attributes(identity), log, ready -> {
                 String id = ready.environment().id();
+                if (sync.enabled()) {
+                    try {
+                        log.progress(workspace.act(WorkspaceMirror.push(connection, client, ready.pod(),
+                            workspace.getRemote(), sync.options())));
+                    } catch (IOException e) {
+                        throw new AbortException("kube-pod-env: " + masker.mask(String.valueOf(e.getMessage())));
+                    }
+                }
                 if (settings.connectionMode() == ConnectionMode.DIRECT) {
                     String dockerHost = BlockEnvironment.directDockerHost(client, ready);
                     log.progress("direct connection: DOCKER_HOST=" + dockerHost);
-                    return new Held(new BodyEnvironment(dockerHost, id, namespace), new Lease(key, namespace, keep,
-                        null));
+                    return new Held(new BodyEnvironment(dockerHost, id, namespace),
+                        new Lease(key, namespace, keep, null, ready.pod(), sync.back()));
                 }
                 AgentTunnels.Spec tunnel = new AgentTunnels.Spec(UUID.randomUUID().toString(),
                     ready.environment().dockerHost(), ready.environment().docker().port(),
                     ready.environment().docker().tls(), 0);
                 long opening = System.nanoTime();
                 tunnel = tunnel.onPort(workspace.act(AgentTunnels.open(tunnel, connection, client, false)));
-                Lease lease = new Lease(key, namespace, keep, tunnel);
+                Lease lease = new Lease(key, namespace, keep, tunnel, ready.pod(), sync.back());
                 OpenTunnels.remember(run, workspace, lease);
                 String dockerHost = BodyEnvironment.dockerHost(InetAddress.getLoopbackAddress(), tunnel.localPort);
                 log.progress("tunnel open on the agent in " + (System.nanoTime() - opening) / 1_000_000 + " ms: "
@@ -150,6 +173,7 @@ final class EnvironmentLease {
     static void release(Run<?, ?> run, FilePath workspace, TaskListener listener, Lease lease)
         throws IOException, InterruptedException {
         BuildLog log = new BuildLog(listener, SecretMasker.none());
+        copyBack(run, workspace, log, lease);
         OpenTunnels.forget(run, lease);
         if (lease.tunnel != null) {
             if (workspace == null) {
@@ -186,6 +210,30 @@ final class EnvironmentLease {
         } catch (RuntimeException e) {
             throw new AbortException("kube-pod-env: could not delete the environment: "
                 + connection.masker().describe(e));
+        }
+    }
+
+    /** Copies the block's syncBack paths into its workspace; a failure is a warning, so the release goes on. */
+    private static void copyBack(Run<?, ?> run, FilePath workspace, BuildLog log, Lease lease)
+        throws InterruptedException {
+        if (lease.syncBack == null) {
+            return;
+        }
+        if (workspace == null) {
+            log.warning("the agent is gone: " + String.join(", ", lease.syncBack) + " not copied back");
+            return;
+        }
+        try {
+            ResolvedSettings settings = resolve(run, SettingsLayer.parameters("recorded namespace")
+                .withNamespace(lease.namespace));
+            ClusterConnection connection = ClusterAccess.forRun(settings.cluster(), settings.clusterOrigin(), run,
+                lease.namespace);
+            try (KubernetesClient client = connection.newClient()) {
+                log.progress(workspace.act(WorkspaceMirror.pull(connection, client, lease.syncPod,
+                    workspace.getRemote(), lease.syncBack)));
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warning("copying " + String.join(", ", lease.syncBack) + " back failed: " + e.getMessage());
         }
     }
 

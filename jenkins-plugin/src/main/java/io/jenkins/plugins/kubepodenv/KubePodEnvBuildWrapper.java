@@ -10,10 +10,14 @@ import hudson.model.TaskListener;
 import hudson.tasks.BuildWrapper;
 import hudson.tasks.BuildWrapperDescriptor;
 import hudson.util.ListBoxModel;
+import hudson.AbortException;
+import io.kubepodenv.engine.InvalidInputException;
 import io.kubepodenv.engine.config.BodyEnvironment;
 import io.kubepodenv.engine.config.SettingsLayer;
+import io.kubepodenv.engine.sync.SyncRequest;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 import jenkins.tasks.SimpleBuildWrapper;
 import net.sf.json.JSONObject;
@@ -42,6 +46,14 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
     private String readyTimeout;
     private String connectionMode;
     private Boolean keep;
+    /** Mirror the workspace into the Docker host before the block (docs/sync.md). */
+    private Boolean sync;
+    /** Paths copied back from the mirror after the block. */
+    private List<String> syncBack;
+    /** .dockerignore patterns left out of the mirror. */
+    private List<String> syncExclude;
+    /** GiB; a number, as storageSize. */
+    private Double syncSizeLimit;
 
     @DataBoundConstructor
     public KubePodEnvBuildWrapper() {
@@ -70,7 +82,14 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
             .withStorageClass(storageClass)
             .withStorageSize(storageSize == null ? null : BigDecimal.valueOf(storageSize).stripTrailingZeros().toPlainString()).withServerSideApply(serverSideApply)
             .withReadyTimeout(readyTimeout).withConnectionMode(connectionMode).withKeep(keep);
-        EnvironmentLease.Held held = EnvironmentLease.acquire(build, workspace, listener, env, parameters);
+        SyncRequest syncRequest;
+        try {
+            syncRequest = SyncRequest.of("withKubePodEnv parameters", sync, syncSizeLimit, syncExclude, syncBack);
+        } catch (InvalidInputException e) {
+            throw new AbortException("kube-pod-env: " + e.getMessage());
+        }
+        EnvironmentLease.Held held = EnvironmentLease.acquire(build, workspace, listener, env, parameters,
+            syncRequest);
         for (String cleared : BodyEnvironment.clearedNames()) {
             context.env(cleared, "");
         }
@@ -163,6 +182,42 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
     @DataBoundSetter
     public void setKeep(Boolean keep) {
         this.keep = keep;
+    }
+
+    public Boolean getSync() {
+        return sync;
+    }
+
+    @DataBoundSetter
+    public void setSync(Boolean sync) {
+        this.sync = sync;
+    }
+
+    public List<String> getSyncBack() {
+        return syncBack;
+    }
+
+    @DataBoundSetter
+    public void setSyncBack(List<String> syncBack) {
+        this.syncBack = syncBack == null || syncBack.isEmpty() ? null : List.copyOf(syncBack);
+    }
+
+    public List<String> getSyncExclude() {
+        return syncExclude;
+    }
+
+    @DataBoundSetter
+    public void setSyncExclude(List<String> syncExclude) {
+        this.syncExclude = syncExclude == null || syncExclude.isEmpty() ? null : List.copyOf(syncExclude);
+    }
+
+    public Double getSyncSizeLimit() {
+        return syncSizeLimit;
+    }
+
+    @DataBoundSetter
+    public void setSyncSizeLimit(Double syncSizeLimit) {
+        this.syncSizeLimit = syncSizeLimit;
     }
 
     @Extension
