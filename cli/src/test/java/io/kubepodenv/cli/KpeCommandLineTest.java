@@ -169,7 +169,7 @@ class KpeCommandLineTest {
         recordOfAKilledUp("ns", "shop/PR-9", "shop-pr-9-abcde");
         Run run = run("ls", "-n", "ns");
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("STATE").containsPattern("shop/PR-9 +shop-pr-9-abcde +ns +\\S+ +incomplete +kpe");
+        assertThat(run.out()).contains("STATE").containsPattern("shop/PR-9 +shop-pr-9-abcde +ns +\\S+ +incomplete +\\? +kpe");
     }
 
     @Test

@@ -17,6 +17,7 @@ import io.kubepodenv.engine.config.SettingsLayer;
 import io.kubepodenv.engine.sync.SyncRequest;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import jenkins.tasks.SimpleBuildWrapper;
@@ -199,7 +200,7 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
 
     @DataBoundSetter
     public void setSyncBack(List<String> syncBack) {
-        this.syncBack = syncBack == null || syncBack.isEmpty() ? null : List.copyOf(syncBack);
+        this.syncBack = syncBack == null || syncBack.isEmpty() ? null : new ArrayList<>(syncBack);
     }
 
     public List<String> getSyncExclude() {
@@ -208,7 +209,7 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
 
     @DataBoundSetter
     public void setSyncExclude(List<String> syncExclude) {
-        this.syncExclude = syncExclude == null || syncExclude.isEmpty() ? null : List.copyOf(syncExclude);
+        this.syncExclude = syncExclude == null || syncExclude.isEmpty() ? null : new ArrayList<>(syncExclude);
     }
 
     public Double getSyncSizeLimit() {

@@ -12,6 +12,9 @@ import hudson.remoting.Channel;
 import hudson.slaves.DumbSlave;
 import hudson.tasks.Shell;
 import hudson.util.RemotingDiagnostics;
+import io.kubepodenv.engine.ProgressListener;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import jenkins.security.MasterToSlaveCallable;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
@@ -135,6 +138,63 @@ class AgentClusterTest {
 
         cluster.awaitNothingLeft("the release runs without the agent");
         j.assertLogContains("deleted", b);
+    }
+
+    @Test
+    void syncMirrorsTheWorkspaceForBindMountsAndSyncBackBringsWhatAContainerWrote(JenkinsRule j) throws Exception {
+        cluster.configure(j.jenkins);
+        // The agent's workspace is where the Docker daemon sees only an empty mount: what a container finds there
+        // can only have come from the sync.
+        DumbSlave agent = new DumbSlave("synced", cluster.directoryHiddenFromTheDaemon().toString(),
+            j.createComputerLauncher(null));
+        agent.setLabelString("synced");
+        j.jenkins.addNode(agent);
+        j.waitOnline(agent);
+        WorkflowJob p = j.createProject(WorkflowJob.class, "synced");
+        p.setDefinition(new CpsFlowDefinition("node('synced') {\n"
+            + "  writeFile file: 'src/hello.txt', text: 'hello-from-the-workspace'\n"
+            + "  withKubePodEnv(sync: true, syncBack: ['out']) {\n"
+            + "    sh 'docker run --rm -v \"$PWD/src:/src:ro\" -v \"$PWD/out:/out\" " + cluster.image
+            + " sh -c \"cat /src/hello.txt; tr a-z A-Z < /src/hello.txt > /out/upper.txt\"'\n"
+            + "  }\n"
+            + "  echo \"back on the agent: ${readFile 'out/upper.txt'}\"\n"
+            + "}", true));
+
+        WorkflowRun b = j.buildAndAssertSuccess(p);
+
+        j.assertLogContains("hello-from-the-workspace", b);
+        j.assertLogContains("back on the agent: HELLO-FROM-THE-WORKSPACE", b);
+        cluster.awaitNothingLeft("the environment is deleted at the end of the block");
+    }
+
+    @Test
+    void theReconcilerPutsAnIdleEnvironmentToSleepAndTheNextBuildWakesIt(JenkinsRule j) throws Exception {
+        cluster.configure(j.jenkins);
+        KubePodEnvConfiguration.get().getSettings().setSleepAfter("1m"); // the shortest allowed
+        j.createOnlineSlave(Label.get("remote"));
+        WorkflowJob p = j.createProject(WorkflowJob.class, "sleepy");
+        p.setDefinition(new CpsFlowDefinition("node('remote') {\n"
+            + "  withKubePodEnv(keep: true) { sh 'docker run --rm " + cluster.image + " echo docker-answers' }\n"
+            + "}", true));
+        j.buildAndAssertSuccess(p);
+        Instant used = Instant.now();
+        String early = EnvironmentCleanup.get().reconcileAll(ProgressListener.NONE);
+        assertTrue(early.contains(" 0 idle"), "used a moment ago, it stays awake: " + early);
+
+        LocalCluster.await(() -> Duration.between(used, Instant.now()).compareTo(Duration.ofSeconds(65)) > 0,
+            "a minute without a build");
+        String outcome = EnvironmentCleanup.get().reconcileAll(ProgressListener.NONE);
+
+        assertTrue(outcome.contains(" 1 idle"), outcome);
+        LocalCluster.await(() -> cluster.managedObjects().stream().noneMatch(o -> o.startsWith("Pod/")),
+            "asleep: its pod is gone");
+        assertTrue(cluster.managedObjects().stream().anyMatch(o -> o.startsWith("PersistentVolumeClaim/")),
+            "asleep, it keeps its claim: " + cluster.managedObjects());
+        WorkflowRun woken = j.buildAndAssertSuccess(p);
+        j.assertLogContains("waking environment", woken);
+        j.assertLogContains("docker-answers", woken);
+        p.delete();
+        cluster.awaitNothingLeft("deleting the job deletes its sleeping-then-woken environment");
     }
 
     @Test

@@ -44,6 +44,11 @@ final class LocalCluster implements AutoCloseable {
     final String storageClass;
     /** An image the private Docker daemon has, for {@code docker run}. */
     final String image;
+    /**
+     * A directory the Docker daemon does not see (an empty mount in its own mount namespace), for workspaces whose
+     * bind mounts must come from a sync; null when the daemon was started without one.
+     */
+    final Path hiddenFromTheDaemon;
     final KubernetesClient admin;
     final String namespace;
 
@@ -52,6 +57,8 @@ final class LocalCluster implements AutoCloseable {
         kubeconfig = Files.readString(Path.of(need(env, "KUBECONFIG")), StandardCharsets.UTF_8);
         storageClass = env.getOrDefault("KPE_CLUSTER_STORAGE_CLASS", "standard");
         image = need(env, "KPE_TEST_IMAGE");
+        hiddenFromTheDaemon = java.util.Arrays.stream(env.getOrDefault("KPE_DOCKER_PRIVATE_DIRS", "").split(":"))
+            .filter(d -> !d.isBlank() && !d.equals("/var/lib/docker")).findFirst().map(Path::of).orElse(null);
         Config config = Config.fromKubeconfig(kubeconfig);
         config.setRequestTimeout(15_000);
         admin = new KubernetesClientBuilder().withConfig(config).build();
@@ -87,6 +94,16 @@ final class LocalCluster implements AutoCloseable {
         s.setStorageClass(storageClass);
         s.setReadyTimeout("60s");
         KubePodEnvConfiguration.get().setSettings(s);
+    }
+
+    /** A new directory that only this side sees (the daemon sees an empty mount there). */
+    Path directoryHiddenFromTheDaemon() throws IOException {
+        if (hiddenFromTheDaemon == null) {
+            throw new AssertionError("the Docker daemon was started without KPE_DOCKER_PRIVATE_DIRS, so it sees every "
+                + "workspace; start it as testing/cluster/it.sh does (testing/docker/sync-it-settings.sh)");
+        }
+        Files.createDirectories(hiddenFromTheDaemon);
+        return Files.createTempDirectory(hiddenFromTheDaemon, "jenkins-agent-");
     }
 
     List<GenericKubernetesResource> dockerHosts() {
