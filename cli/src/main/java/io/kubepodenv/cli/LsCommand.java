@@ -1,13 +1,12 @@
 package io.kubepodenv.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.kubepodenv.engine.Durations;
 import io.kubepodenv.engine.Environment;
+import io.kubepodenv.engine.EnvironmentRow;
 import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.Options;
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,24 +55,16 @@ final class LsCommand implements Callable<Integer> {
                 out.println("no environments in namespace " + options.namespace());
             } else {
                 List<String[]> rows = new ArrayList<>();
-                rows.add(new String[] {"KEY", "ID", "NAMESPACE", "AGE", "STATE", "LAST USE", "OWNER"});
+                rows.add(EnvironmentRow.HEADINGS);
+                Instant now = Instant.now(clock);
                 for (Environment e : environments) {
-                    rows.add(new String[] {e.key().value(), e.id(), e.namespace(),
-                        e.createdAt().map(c -> Durations.format(age(c, clock))).orElse("?"),
-                        e.state().display(),
-                        e.activity().lastUsed().map(t -> Durations.format(age(t, clock)) + " ago").orElse("?"),
-                        e.owner()});
+                    rows.add(EnvironmentRow.of(e, now).columns());
                 }
                 printTable(out, rows);
             }
             out.flush();
         }
         return Kpe.EXIT_OK;
-    }
-
-    private static Duration age(Instant created, Clock clock) {
-        Duration d = Duration.between(created, Instant.now(clock));
-        return d.isNegative() ? Duration.ZERO : Duration.ofSeconds(d.toSeconds());
     }
 
     private static void printTable(PrintWriter out, List<String[]> rows) {

@@ -190,6 +190,8 @@ class AgentClusterTest {
             "asleep: its pod is gone");
         assertTrue(cluster.managedObjects().stream().anyMatch(o -> o.startsWith("PersistentVolumeClaim/")),
             "asleep, it keeps its claim: " + cluster.managedObjects());
+        String page = j.createWebClient().goTo("manage/kube-pod-env").asNormalizedText();
+        assertTrue(page.contains("job:sleepy") && page.contains("sleeping"), "the environments page: " + page);
         WorkflowRun woken = j.buildAndAssertSuccess(p);
         j.assertLogContains("waking environment", woken);
         j.assertLogContains("docker-answers", woken);

@@ -180,4 +180,16 @@ class ClusterAccessTest {
             return "obtained-for-" + getUsername();
         }
     }
+
+    @Test
+    void theEnvironmentsPageIsForAdministratorsAndSaysWhenNoClusterIsConfigured(JenkinsRule j) throws Exception {
+        j.jenkins.setSecurityRealm(j.createDummySecurityRealm());
+        j.jenkins.setAuthorizationStrategy(new MockAuthorizationStrategy()
+            .grant(Jenkins.READ).everywhere().to("reader").grant(Jenkins.ADMINISTER).everywhere().to("admin"));
+
+        JenkinsRule.WebClient reader = j.createWebClient().withThrowExceptionOnFailingStatusCode(false).login("reader");
+        assertEquals(403, reader.goTo("manage/kube-pod-env").getWebResponse().getStatusCode());
+        String page = j.createWebClient().login("admin").goTo("manage/kube-pod-env").asNormalizedText();
+        assertTrue(page.contains("No cluster is configured"), page);
+    }
 }
