@@ -189,9 +189,10 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
         return sync;
     }
 
+    /** Off is the default and has no level to inherit from: an unchecked box stores nothing. */
     @DataBoundSetter
     public void setSync(Boolean sync) {
-        this.sync = sync;
+        this.sync = Boolean.TRUE.equals(sync) ? Boolean.TRUE : null;
     }
 
     public List<String> getSyncBack() {
