@@ -77,15 +77,37 @@ public final class EnvironmentRecord {
      * @throws io.kubepodenv.engine.EnvironmentFailedException when the cluster refuses
      */
     static OwnerReference create(KubernetesClient client, String namespace, Manifest manifest) {
+        ConfigMap wanted = of(manifest, namespace);
         ConfigMap created;
         try {
-            created = client.configMaps().inNamespace(namespace).resource(of(manifest, namespace)).create();
+            created = client.configMaps().inNamespace(namespace).resource(wanted).create();
         } catch (KubernetesClientException e) {
-            throw ClusterErrors.failed("create the environment's record (ConfigMap " + name(manifest.instanceId())
-                + ")", namespace, e);
+            created = e.getCode() == 409 ? sameInstance(client, namespace, wanted) : null;
+            if (created == null) {
+                throw ClusterErrors.failed("create the environment's record (ConfigMap " + name(manifest.instanceId())
+                    + ")", namespace, e);
+            }
         }
         return new OwnerReferenceBuilder().withApiVersion(API_VERSION).withKind(KIND)
             .withName(created.getMetadata().getName()).withUid(created.getMetadata().getUid()).build();
+    }
+
+    /**
+     * The record that already exists under {@code wanted}'s name when it is the record of the same instance and key (a
+     * manifest applied again), so that applying is repeatable; null otherwise.
+     */
+    private static ConfigMap sameInstance(KubernetesClient client, String namespace, ConfigMap wanted) {
+        ConfigMap existing = client.configMaps().inNamespace(namespace).withName(wanted.getMetadata().getName()).get();
+        if (existing == null || existing.getMetadata().getDeletionTimestamp() != null
+            || existing.getMetadata().getLabels() == null) {
+            return null;
+        }
+        Map<String, String> have = existing.getMetadata().getLabels();
+        Map<String, String> want = wanted.getMetadata().getLabels();
+        boolean same = java.util.Objects.equals(have.get(ObjectLabels.INSTANCE), want.get(ObjectLabels.INSTANCE))
+            && java.util.Objects.equals(have.get(ObjectLabels.KEY_HASH), want.get(ObjectLabels.KEY_HASH))
+            && ObjectLabels.RECORD_COMPONENT.equals(have.get(ObjectLabels.COMPONENT));
+        return same ? existing : null;
     }
 
     /** Marks the record of {@code instanceId} complete: every object of its template was applied. */

@@ -430,4 +430,32 @@ class KubePodEnvUpTest {
         return cluster().api().applyRequests().stream()
             .filter(a -> !DockerHostActivity.FIELD_MANAGER.equals(a.fieldManager())).toList();
     }
+
+    @Test
+    void applyingTheSameManifestAgainReusesItsRecord() {
+        Options options = cluster().options().build();
+        String id = new InstanceIds(new Random(3)).generate(KEY.value());
+        io.kubepodenv.engine.template.Manifest manifest = KubePodEnv.render(options, KEY, java.util.Optional.of(id));
+
+        new EnvironmentApplier(cluster().client(), options).apply(manifest, listener);
+        new EnvironmentApplier(cluster().client(), options).apply(manifest, listener);
+
+        assertThat(cluster().managedObjectNames()).filteredOn(n -> n.equals("ConfigMap/" + EnvironmentRecord.name(id)))
+            .hasSize(1);
+    }
+
+    @Test
+    void aConfigMapOfAnotherInstanceUnderTheRecordsNameIsRefused() {
+        Options options = cluster().options().build();
+        String id = new InstanceIds(new Random(4)).generate(KEY.value());
+        cluster().fixtureClient().configMaps().resource(new ConfigMapBuilder().withNewMetadata()
+            .withName(EnvironmentRecord.name(id)).addToLabels(ObjectLabels.INSTANCE, "someone-else").endMetadata()
+            .build()).create();
+
+        assertThatThrownBy(() -> new EnvironmentApplier(cluster().client(), options)
+            .apply(KubePodEnv.render(options, KEY, java.util.Optional.of(id)), listener))
+            .isInstanceOf(io.kubepodenv.engine.EnvironmentFailedException.class)
+            .hasMessageContaining("ConfigMap " + EnvironmentRecord.name(id));
+    }
 }
+
