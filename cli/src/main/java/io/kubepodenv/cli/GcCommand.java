@@ -112,6 +112,10 @@ final class GcCommand implements Callable<Integer> {
                     .sweep(policy, dryRun, wait, options.deleteTimeout(), progress);
                 out.println((dryRun ? "would delete " : "deleted ") + sweep.collected().size() + " of "
                     + sweep.examined() + " environments in namespace " + options.namespace());
+                if (!sweep.spared().isEmpty()) {
+                    out.println("left " + sweep.spared().size() + " condemned environments alone because a build was "
+                        + "using them; the next gc decides again");
+                }
             }
             if (limits.sleepAfter().isPresent()) {
                 List<Environment> slept = engine.sleepIdle(idle, owners, dryRun, progress);

@@ -26,6 +26,7 @@ import io.kubepodenv.engine.lifecycle.EnvironmentLock;
 import io.kubepodenv.engine.lifecycle.GarbageCollector;
 import io.kubepodenv.engine.lifecycle.IdlePolicy;
 import io.kubepodenv.engine.lifecycle.ReconcilePolicy;
+import io.kubepodenv.engine.naming.InstanceIds;
 import io.kubepodenv.engine.naming.ObjectLabels;
 import io.kubepodenv.engine.template.Manifest;
 import io.kubepodenv.engine.tunnel.DockerTunnel;
@@ -40,6 +41,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -197,6 +199,73 @@ class SleepWakeIT {
             assertThat(later.collected()).singleElement()
                 .satisfies(v -> assertThat(v.reason()).contains("max idle"));
             assertThat(ClusterAudit.leftovers(admin, ns.name())).as("left after gc").isEmpty();
+        }
+    }
+
+    @Test
+    void anEnvironmentPastItsMaxIdleIsNotDeletedWhileAnUpOfItsKeyHoldsTheLock() throws Exception {
+        ControlPlane cluster = ControlPlane.require();
+        try (KubernetesClient admin = cluster.adminClient();
+            TestNamespace ns = TestNamespace.create(admin, "idle-lock")) {
+            Options options = cluster.options(ns.name()).maxIdle("1d").build();
+            String id;
+            // The first build ran two days ago (by its clock), recording a max idle of one day.
+            try (KubePodEnv earlier = new KubePodEnv(admin, options,
+                Clock.offset(Clock.systemUTC(), Duration.ofDays(-2)), new InstanceIds())) {
+                id = earlier.up(KEY, new RecordingListener("idle-lock first up")).environment().id();
+            }
+            CountDownLatch holding = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            RecordingListener upLog = new RecordingListener("idle-lock second up") {
+                @Override
+                public void progress(String message) {
+                    super.progress(message);
+                    if (message.startsWith("ready: pod")) {
+                        holding.countDown(); // the up holds the key's lock until it returns
+                        awaitQuietly(release);
+                    }
+                }
+            };
+            AtomicReference<CompletableFuture<ReadyEnvironment>> secondUp = new AtomicReference<>();
+            RecordingListener gcLog = new RecordingListener("idle-lock reconcile");
+            try (KubePodEnv build = new KubePodEnv(admin, options)) {
+                String owner = build.options().owner();
+                GarbageCollector.Reconciliation result;
+                try {
+                    // The policy is asked after the listing: a new build's up of the key starts in between, and is
+                    // still running (holding the lock) when the reconciler comes to delete.
+                    result = new GarbageCollector(admin, ns.name(), Clock.systemUTC()).reconcile(() -> {
+                        secondUp.set(CompletableFuture.supplyAsync(() -> build.up(KEY, upLog)));
+                        awaitQuietly(holding);
+                        assertThat(holding.getCount()).as("the second up holds the lock").isZero();
+                        return new ReconcilePolicy(owner, Set.of(KEY), key -> false, ReconcilePolicy.everything(),
+                            Optional.empty());
+                    }, false, true, TIMEOUT, gcLog);
+                } finally {
+                    release.countDown();
+                }
+                ReadyEnvironment ready = secondUp.get().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+                assertThat(result.with(ReconcilePolicy.Action.DELETE)).as("condemned from the listing")
+                    .extracting(d -> d.environment().id()).containsExactly(id);
+                assertThat(result.deleted()).isEmpty();
+                assertThat(result.spared()).singleElement()
+                    .satisfies(s -> assertThat(s.reason()).contains("lock is held by"));
+                assertThat(gcLog.text()).contains("leaving " + id);
+                assertThat(ready.environment().id()).isEqualTo(id);
+                assertThat(build.list()).singleElement().satisfies(e -> {
+                    assertThat(e.id()).isEqualTo(id);
+                    assertThat(e.state()).isEqualTo(EnvironmentState.READY);
+                });
+            }
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

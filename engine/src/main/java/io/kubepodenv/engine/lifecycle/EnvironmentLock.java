@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.kubepodenv.engine.Durations;
 import io.kubepodenv.engine.EnvironmentFailedException;
 import io.kubepodenv.engine.EnvironmentKey;
+import io.kubepodenv.engine.EnvironmentLockedException;
 import io.kubepodenv.engine.ProgressListener;
 import io.kubepodenv.engine.cluster.ClusterErrors;
 import io.kubepodenv.engine.naming.ObjectLabels;
@@ -119,7 +120,8 @@ public final class EnvironmentLock implements AutoCloseable {
     /**
      * Takes the lock of {@code key}, waiting at most {@code timeout} for its current holder.
      *
-     * @throws EnvironmentFailedException when the lock is still held after the timeout, or the cluster refuses
+     * @throws EnvironmentLockedException when the lock is still held by another after the timeout
+     * @throws EnvironmentFailedException when the cluster refuses
      */
     public Held acquire(EnvironmentKey key, Duration timeout, ProgressListener listener) {
         String name = leaseName(key);
@@ -158,9 +160,9 @@ public final class EnvironmentLock implements AutoCloseable {
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new EnvironmentFailedException("the environment of '" + key + "' is locked by "
+                throw new EnvironmentLockedException("the environment of '" + key + "' is locked by "
                     + current.getSpec().getHolderIdentity() + " (another operation on it is running); gave up after "
-                    + Durations.format(timeout));
+                    + Durations.format(timeout), String.valueOf(current.getSpec().getHolderIdentity()));
             }
             if (!announced) {
                 listener.progress("waiting for " + current.getSpec().getHolderIdentity()

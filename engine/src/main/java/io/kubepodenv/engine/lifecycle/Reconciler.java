@@ -89,7 +89,8 @@ public final class Reconciler<P extends Reconciler.Place> {
                     }
                 }
                 summary.add(place.describe() + ": " + result.examined() + " environments, "
-                    + result.with(ReconcilePolicy.Action.DELETE).size() + " deleted, " + deferredHere
+                    + result.deleted().size() + " deleted, " + (result.spared().isEmpty() ? ""
+                        : result.spared().size() + " left alone because a build was using them, ") + deferredHere
                     + " deferred until their builds end, " + result.with(ReconcilePolicy.Action.SLEEP).size()
                     + " idle (put to sleep unless used meanwhile)");
             } catch (RuntimeException e) {
