@@ -230,6 +230,32 @@ public final class KubePodEnv implements AutoCloseable {
             .sleep(key, listener);
     }
 
+    /** How long the end of a block waits for the key's lock before leaving the recording to whoever holds it. */
+    static final Duration END_OF_USE_LOCK_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * Records that a build has just finished using the environment of {@code key} (a kept environment at the end of
+     * its block), with the idle limits recorded at its {@code up}, so that idle time counts from the end of the last
+     * build rather than from its start. Does nothing to an environment that is gone or asleep, nor when another
+     * operation holds the key's lock for longer than a few seconds (that one records its own use).
+     *
+     * @return whether the use was recorded
+     */
+    public boolean recordEndOfUse(EnvironmentKey key, ProgressListener listener) {
+        try (EnvironmentLock.Held held = lock.acquire(key, END_OF_USE_LOCK_WAIT, listener)) {
+            Optional<Environment> current = new EnvironmentLookup(client, options.namespace()).find(key);
+            if (current.isEmpty() || current.get().activity().asleep()) {
+                return false;
+            }
+            new DockerHostActivity(client, options.namespace()).recordUse(current.get(), Instant.now(clock),
+                current.get().activity().limits());
+            return true;
+        } catch (EnvironmentLockedException e) {
+            listener.progress("last use of '" + key + "' not recorded: " + e.holder() + " is using it");
+            return false;
+        }
+    }
+
     /**
      * Wakes the environment of {@code key} if it sleeps, and waits until it is ready, as {@code up} does for an
      * existing environment; unlike {@code up}, it never creates or replaces one, and it keeps the idle limits recorded

@@ -190,11 +190,12 @@ final class EnvironmentLease {
         }
         String key = lease.key;
         String namespace = lease.namespace;
+        ResolvedSettings settings = resolve(run, SettingsLayer.parameters("recorded namespace").withNamespace(namespace));
         if (lease.keep) {
+            recordEndOfUse(run, listener, settings, lease);
             log.progress("environment '" + key + "' kept in namespace " + namespace);
             return;
         }
-        ResolvedSettings settings = resolve(run, SettingsLayer.parameters("recorded namespace").withNamespace(namespace));
         if (EnvironmentCleanup.get().deferIfOthersRun(run, EnvironmentKey.of(key), settings)) {
             log.progress("another build that uses environment '" + key + "' is still running: waiting for it, the "
                 + "environment is deleted when the last of them ends");
@@ -234,6 +235,21 @@ final class EnvironmentLease {
             }
         } catch (IOException | RuntimeException e) {
             log.warning("copying " + String.join(", ", lease.syncBack) + " back failed: " + e.getMessage());
+        }
+    }
+
+    /** A kept environment's idle time counts from now, the end of its block; a failure only costs that. */
+    private static void recordEndOfUse(Run<?, ?> run, TaskListener listener, ResolvedSettings settings, Lease lease)
+        throws IOException {
+        ClusterConnection connection = ClusterAccess.forRun(settings.cluster(), settings.clusterOrigin(), run,
+            lease.namespace);
+        BuildLog log = new BuildLog(listener, connection.masker());
+        try (KubernetesClient client = connection.newClient();
+            KubePodEnv engine = new KubePodEnv(client, settings.options())) {
+            engine.recordEndOfUse(EnvironmentKey.of(lease.key), log);
+        } catch (RuntimeException e) {
+            log.warning("could not record the end of the block on the environment (" + connection.masker().describe(e)
+                + "); its idle time counts from the start of the block");
         }
     }
 
