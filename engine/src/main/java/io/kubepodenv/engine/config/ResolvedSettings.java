@@ -11,9 +11,16 @@ import java.util.Optional;
  * @param clusterOrigin the level the cluster target came from, for messages
  * @param connectionMode how the build's commands reach the Docker server
  * @param keep whether a level asked explicitly to keep (or delete) the environment; empty: the build decides
+ * @param sync whether to mirror the workspace into the Docker host before the block (off unless a level says so)
  */
 public record ResolvedSettings(Options options, ClusterTarget cluster, String clusterOrigin,
-    ConnectionMode connectionMode, Optional<Boolean> keep) {
+    ConnectionMode connectionMode, Optional<Boolean> keep, boolean sync) {
+
+    /** Settings without the workspace mirror. */
+    public ResolvedSettings(Options options, ClusterTarget cluster, String clusterOrigin, ConnectionMode connectionMode,
+        Optional<Boolean> keep) {
+        this(options, cluster, clusterOrigin, connectionMode, keep, false);
+    }
 
     /** Whether to keep the environment when the block ends: an explicit setting, else the build's default. */
     public boolean keepFor(BuildIdentity build) {

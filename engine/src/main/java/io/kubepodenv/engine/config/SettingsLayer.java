@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param keep keep the environment when the build's block ends
  * @param sleepAfter idle time after which the environments of builds at this level sleep, e.g. {@code 2h}
  * @param maxIdle idle time after which they are deleted, e.g. {@code 7d}
+ * @param sync mirror the workspace into the Docker host before each block (docs/sync.md)
  */
 public record SettingsLayer(
     String origin,
@@ -35,7 +36,8 @@ public record SettingsLayer(
     String connectionMode,
     Boolean keep,
     String sleepAfter,
-    String maxIdle) {
+    String maxIdle,
+    Boolean sync) {
 
     public SettingsLayer {
         if (origin == null || origin.isBlank()) {
@@ -56,67 +58,72 @@ public record SettingsLayer(
 
     /** An administrator's level (global, folder, job) with nothing set yet. */
     public static SettingsLayer configuration(String origin) {
-        return new SettingsLayer(origin, true, null, null, null, null, null, null, null, null, null, null, null);
+        return new SettingsLayer(origin, true, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** A step's parameters (untrusted) with nothing set yet. */
     public static SettingsLayer parameters(String origin) {
-        return new SettingsLayer(origin, false, null, null, null, null, null, null, null, null, null, null, null);
+        return new SettingsLayer(origin, false, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public SettingsLayer withCluster(ClusterTarget value) {
         return new SettingsLayer(origin, trusted, value, template, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle, sync);
     }
 
     public SettingsLayer withTemplate(String value) {
         return new SettingsLayer(origin, trusted, cluster, value, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle, sync);
     }
 
     public SettingsLayer withNamespace(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, value, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle, sync);
     }
 
     public SettingsLayer withStorageClass(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, value, storageSize,
-            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle, sync);
     }
 
     public SettingsLayer withStorageSize(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, value,
-            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle, sync);
     }
 
     public SettingsLayer withServerSideApply(Boolean value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize, value,
-            readyTimeout, connectionMode, keep, sleepAfter, maxIdle);
+            readyTimeout, connectionMode, keep, sleepAfter, maxIdle, sync);
     }
 
     public SettingsLayer withReadyTimeout(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
-            serverSideApply, value, connectionMode, keep, sleepAfter, maxIdle);
+            serverSideApply, value, connectionMode, keep, sleepAfter, maxIdle, sync);
     }
 
     public SettingsLayer withConnectionMode(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, value, keep, sleepAfter, maxIdle);
+            serverSideApply, readyTimeout, value, keep, sleepAfter, maxIdle, sync);
     }
 
     public SettingsLayer withKeep(Boolean value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, value, sleepAfter, maxIdle);
+            serverSideApply, readyTimeout, connectionMode, value, sleepAfter, maxIdle, sync);
     }
 
     public SettingsLayer withSleepAfter(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, keep, value, maxIdle);
+            serverSideApply, readyTimeout, connectionMode, keep, value, maxIdle, sync);
     }
 
     public SettingsLayer withMaxIdle(String value) {
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, value);
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, value, sync);
+    }
+
+    public SettingsLayer withSync(Boolean value) {
+        return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
+            serverSideApply, readyTimeout, connectionMode, keep, sleepAfter, maxIdle, value);
     }
 
     Optional<ClusterTarget> clusterIfSet() {

@@ -41,6 +41,7 @@ public final class SettingsResolver {
         TemplateSource template = null;
         ConnectionMode mode = ConnectionMode.TUNNEL;
         Boolean keep = null;
+        boolean sync = false;
         for (SettingsLayer level : levels) {
             if (!level.trusted()) {
                 if (level.cluster() != null) {
@@ -76,6 +77,9 @@ public final class SettingsResolver {
             if (level.keep() != null) {
                 keep = level.keep();
             }
+            if (level.sync() != null) {
+                sync = level.sync();
+            }
         }
         if (cluster == null) {
             throw new InvalidInputException("no Kubernetes cluster is configured: set one in the global configuration "
@@ -85,7 +89,7 @@ public final class SettingsResolver {
             b.template(template);
         }
         Options options = at(null, "options", b::build);
-        return new ResolvedSettings(options, cluster, clusterOrigin, mode, Optional.ofNullable(keep));
+        return new ResolvedSettings(options, cluster, clusterOrigin, mode, Optional.ofNullable(keep), sync);
     }
 
     /** Applies {@code value} to the builder after checking it alone, so that an error names its level and field. */

@@ -206,4 +206,15 @@ class SettingsResolverTest {
             SettingsLayer.parameters("withKubePodEnv parameters").withKeep(true)));
         assertThat(keepAlways.keepFor(branch)).isTrue();
     }
+
+    @Test
+    void syncIsOffUnlessALevelTurnsItOnAndTheBlockMayTurnItOffAgain() {
+        assertThat(resolver.resolve(List.of(global())).sync()).isFalse();
+
+        SettingsLayer folder = SettingsLayer.configuration("folder 'team'").withSync(true);
+        assertThat(resolver.resolve(List.of(global(), folder)).sync()).isTrue();
+        assertThat(resolver.resolve(List.of(global(), folder,
+            SettingsLayer.parameters("withKubePodEnv parameters").withSync(false))).sync()).isFalse();
+    }
 }
+

@@ -16,6 +16,14 @@ final class Choices {
         return m;
     }
 
+    static ListBoxModel sync() {
+        ListBoxModel m = new ListBoxModel();
+        m.add("(inherit; default: no mirror)", "");
+        m.add("mirror the workspace", "true");
+        m.add("no mirror", "false");
+        return m;
+    }
+
     static ListBoxModel serverSideApply() {
         ListBoxModel m = new ListBoxModel();
         m.add("(inherit; default: server-side apply)", "");

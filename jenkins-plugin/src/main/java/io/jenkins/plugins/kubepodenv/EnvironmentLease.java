@@ -8,6 +8,7 @@ import hudson.model.TaskListener;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubepodenv.engine.BlockEnvironment;
 import io.kubepodenv.engine.EnvironmentKey;
+import io.kubepodenv.engine.InvalidInputException;
 import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.KubePodEnvException;
 import io.kubepodenv.engine.cluster.ClusterErrors;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import hudson.Extension;
@@ -88,8 +90,14 @@ final class EnvironmentLease {
      * @param workspace the block's workspace, whose agent gets the tunnel; null outside a node (direct mode only)
      */
     static Held acquire(Run<?, ?> run, FilePath workspace, TaskListener listener, EnvVars env,
-        SettingsLayer parameters, SyncRequest sync) throws IOException, InterruptedException {
+        SettingsLayer parameters, Function<Boolean, SyncRequest> syncFor) throws IOException, InterruptedException {
         ResolvedSettings settings = resolve(run, parameters);
+        SyncRequest sync;
+        try {
+            sync = syncFor.apply(settings.sync());
+        } catch (InvalidInputException e) {
+            throw new AbortException("kube-pod-env: " + e.getMessage());
+        }
         if (workspace == null && sync.enabled()) {
             throw new AbortException("kube-pod-env: sync: true mirrors the block's workspace: use withKubePodEnv "
                 + "inside node { }");

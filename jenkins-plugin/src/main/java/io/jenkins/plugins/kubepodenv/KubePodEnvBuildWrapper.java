@@ -10,8 +10,6 @@ import hudson.model.TaskListener;
 import hudson.tasks.BuildWrapper;
 import hudson.tasks.BuildWrapperDescriptor;
 import hudson.util.ListBoxModel;
-import hudson.AbortException;
-import io.kubepodenv.engine.InvalidInputException;
 import io.kubepodenv.engine.config.BodyEnvironment;
 import io.kubepodenv.engine.config.SettingsLayer;
 import io.kubepodenv.engine.sync.SyncRequest;
@@ -82,15 +80,9 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
         SettingsLayer parameters = SettingsLayer.parameters("withKubePodEnv parameters").withNamespace(namespace)
             .withStorageClass(storageClass)
             .withStorageSize(storageSize == null ? null : BigDecimal.valueOf(storageSize).stripTrailingZeros().toPlainString()).withServerSideApply(serverSideApply)
-            .withReadyTimeout(readyTimeout).withConnectionMode(connectionMode).withKeep(keep);
-        SyncRequest syncRequest;
-        try {
-            syncRequest = SyncRequest.of("withKubePodEnv parameters", sync, syncSizeLimit, syncExclude, syncBack);
-        } catch (InvalidInputException e) {
-            throw new AbortException("kube-pod-env: " + e.getMessage());
-        }
+            .withReadyTimeout(readyTimeout).withConnectionMode(connectionMode).withKeep(keep).withSync(sync);
         EnvironmentLease.Held held = EnvironmentLease.acquire(build, workspace, listener, env, parameters,
-            syncRequest);
+            enabled -> SyncRequest.of("withKubePodEnv parameters", enabled, syncSizeLimit, syncExclude, syncBack));
         for (String cleared : BodyEnvironment.clearedNames()) {
             context.env(cleared, "");
         }
@@ -189,10 +181,9 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
         return sync;
     }
 
-    /** Off is the default and has no level to inherit from: an unchecked box stores nothing. */
     @DataBoundSetter
     public void setSync(Boolean sync) {
-        this.sync = Boolean.TRUE.equals(sync) ? Boolean.TRUE : null;
+        this.sync = sync;
     }
 
     public List<String> getSyncBack() {
@@ -234,6 +225,11 @@ public class KubePodEnvBuildWrapper extends SimpleBuildWrapper {
         @Override
         public BuildWrapper newInstance(StaplerRequest2 req, JSONObject formData) throws FormException {
             return super.newInstance(req, FormValues.withoutBlanks(formData));
+        }
+
+        @POST
+        public ListBoxModel doFillSyncItems() {
+            return Choices.sync();
         }
 
         @POST

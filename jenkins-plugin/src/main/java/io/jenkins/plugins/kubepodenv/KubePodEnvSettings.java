@@ -55,6 +55,7 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
     private String readyTimeout;
     private String sleepAfter;
     private String maxIdle;
+    private Boolean sync;
     private String connectionMode;
     private Boolean serverSideApply;
 
@@ -66,7 +67,7 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
     public SettingsLayer toLayer(String origin, boolean trusted) {
         ClusterTarget cluster = new ClusterTarget(inCluster, serverUrl, caCertificate, credentialsId);
         return new SettingsLayer(origin, trusted, cluster, template, namespace, storageClass, storageSize,
-            serverSideApply, readyTimeout, connectionMode, null, sleepAfter, maxIdle);
+            serverSideApply, readyTimeout, connectionMode, null, sleepAfter, maxIdle, sync);
     }
 
     public boolean isInCluster() {
@@ -186,6 +187,15 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
         this.serverSideApply = serverSideApply;
     }
 
+    public Boolean getSync() {
+        return sync;
+    }
+
+    @DataBoundSetter
+    public void setSync(Boolean sync) {
+        this.sync = sync;
+    }
+
     @Extension
     public static final class DescriptorImpl extends Descriptor<KubePodEnvSettings> {
         @Override
@@ -228,6 +238,11 @@ public class KubePodEnvSettings extends AbstractDescribableImpl<KubePodEnvSettin
         @POST
         public ListBoxModel doFillConnectionModeItems() {
             return Choices.connectionModes();
+        }
+
+        @POST
+        public ListBoxModel doFillSyncItems() {
+            return Choices.sync();
         }
 
         @POST

@@ -141,7 +141,7 @@ class AgentClusterTest {
     }
 
     @Test
-    void syncMirrorsTheWorkspaceForBindMountsAndSyncBackBringsWhatAContainerWrote(JenkinsRule j) throws Exception {
+    void syncFromTheGlobalDefaultMirrorsTheWorkspaceForBindMountsAndSyncBackBringsWhatAContainerWrote(JenkinsRule j) throws Exception {
         cluster.configure(j.jenkins);
         // The agent's workspace is where the Docker daemon sees only an empty mount: what a container finds there
         // can only have come from the sync.
@@ -150,10 +150,11 @@ class AgentClusterTest {
         agent.setLabelString("synced");
         j.jenkins.addNode(agent);
         j.waitOnline(agent);
+        KubePodEnvConfiguration.get().getSettings().setSync(true); // the global default; the block inherits it
         WorkflowJob p = j.createProject(WorkflowJob.class, "synced");
         p.setDefinition(new CpsFlowDefinition("node('synced') {\n"
             + "  writeFile file: 'src/hello.txt', text: 'hello-from-the-workspace'\n"
-            + "  withKubePodEnv(sync: true, syncBack: ['out']) {\n"
+            + "  withKubePodEnv(syncBack: ['out']) {\n"
             + "    sh 'docker run --rm -v \"$PWD/src:/src:ro\" -v \"$PWD/out:/out\" " + cluster.image
             + " sh -c \"cat /src/hello.txt; tr a-z A-Z < /src/hello.txt > /out/upper.txt\"'\n"
             + "  }\n"
