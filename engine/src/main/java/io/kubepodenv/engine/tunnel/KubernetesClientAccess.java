@@ -59,6 +59,19 @@ public final class KubernetesClientAccess {
     }
 
     /**
+     * The {@link PodAccess} to send to a process away from the controller (a CI agent): {@link DirectPodAccess}, with
+     * the client's credentials as they are now, unless they renew themselves; then {@link ClientPodAccess}, which makes
+     * its own client from {@code connection} where it is used.
+     *
+     * @param connection what {@code client} was made from
+     */
+    public static PodAccess podAccess(KubernetesClient client, io.kubepodenv.engine.config.ClusterConnection connection) {
+        ApiServerAccess access = of(client);
+        return access.refreshingCredentials() ? new ClientPodAccess(connection)
+            : new DirectPodAccess(access, connection.namespace());
+    }
+
+    /**
      * What {@code client} uses to reach its API server: its URL, its TLS material (the client key as PKCS#8 whatever
      * its format in the configuration), the headers its interceptors add to a request now (credentials included,
      * resolved once), the kubeconfig's {@code tls-server-name}, {@code insecure-skip-tls-verify} as the client has it

@@ -163,6 +163,22 @@ class ApiServerAccessTest {
     }
 
     @Test
+    void credentialsThatRenewThemselvesAreSentAsAConnectionThatMakesItsOwnClient() throws Exception {
+        Path credential = Files.writeString(dir.resolve("credential.json"), "{\"apiVersion\":"
+                + "\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"exec-token\"}}");
+        Config config = kubeconfig("    server: https://127.0.0.1:6443\n",
+                "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: cat\n"
+                        + "      interactiveMode: Never\n      args:\n      - " + credential + "\n");
+        io.kubepodenv.engine.config.ClusterConnection connection = new io.kubepodenv.engine.config.ClusterConnection(
+                "https://127.0.0.1:6443", "", new io.kubepodenv.engine.config.ClusterCredentials.Token("unused"), "ci");
+        try (KubernetesClient c = client(config); PodAccess access = KubernetesClientAccess.podAccess(c, connection)) {
+            assertThat(access).isInstanceOf(ClientPodAccess.class);
+            assertThat(access.namespace()).isEqualTo("ci");
+            assertThat(access.toString()).doesNotContain("unused");
+        }
+    }
+
+    @Test
     void aProxyIsCarriedWithItsCredentialsAsAHeaderNotInItsUrl() {
         Config config = new ConfigBuilder(Config.empty()).withMasterUrl("https://10.0.0.1:6443/")
                 .withHttpsProxy("http://proxy.example:3128").withProxyUsername("squid").withProxyPassword("pw")

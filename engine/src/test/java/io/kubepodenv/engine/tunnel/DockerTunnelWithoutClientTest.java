@@ -87,7 +87,30 @@ class DockerTunnelWithoutClientTest {
                 .contains(DirectPortForward.class.getName(), DirectStream.class.getName());
     }
 
-    private static byte[] serialized(ApiServerAccess access) throws IOException {
+    @Test
+    void aPodAccessMadeForFixedCredentialsIsDirectAndLoadsNoClientWhereItIsUsed() throws Exception {
+        byte[] payload = new byte[100_000];
+        new Random(6).nextBytes(payload);
+        PodAccess access = KubernetesClientAccess.podAccess(cluster.client(), new io.kubepodenv.engine.config
+                .ClusterConnection(cluster.client().getMasterUrl().toString(), "",
+                        new io.kubepodenv.engine.config.ClusterCredentials.Token("t0ken"), DockerMockCluster.NAMESPACE));
+        assertThat(access).isInstanceOf(DirectPodAccess.class);
+        RecordingLoader loader = new RecordingLoader();
+
+        byte[] echoed = (byte[]) loader.loadClass(JdkOnlyTunnelDriver.class.getName())
+                .getMethod("echoThroughPodAccess", byte[].class, String.class, byte[].class)
+                .invoke(null, serialized(access), HOST, payload);
+
+        assertThat(echoed).isEqualTo(payload);
+        assertThat(loader.loaded).as("classes loaded outside the JDK").allSatisfy(name -> assertThat(
+                name.startsWith("io.kubepodenv.engine.tunnel.") || name.startsWith("io.kubepodenv.engine.sync.")
+                        || name.startsWith("org.slf4j.") || name.equals("io.kubepodenv.engine.ProgressListener")
+                        || name.equals("io.kubepodenv.engine.KubePodEnvException"))
+                .as(name).isTrue());
+        assertThat(loader.loaded).doesNotContain(ClientPodAccess.class.getName());
+    }
+
+    private static byte[] serialized(java.io.Serializable access) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(access);

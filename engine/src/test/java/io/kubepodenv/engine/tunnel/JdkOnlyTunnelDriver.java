@@ -32,4 +32,22 @@ public final class JdkOnlyTunnelDriver {
             return in.readNBytes(payload.length);
         }
     }
+
+    /** As {@link #echoThroughTunnel}, with a {@link PodAccess} received serialized (what the Jenkins agent gets). */
+    public static byte[] echoThroughPodAccess(byte[] serializedPodAccess, String statefulSet, byte[] payload)
+            throws IOException, ClassNotFoundException {
+        PodAccess access;
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(serializedPodAccess))) {
+            access = (PodAccess) in.readObject();
+        }
+        try (PodAccess a = access;
+                DockerTunnel tunnel = a.openTunnel(statefulSet, TunnelOptions.defaults());
+                Socket socket = new Socket(tunnel.address().getAddress(), tunnel.port())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(payload);
+            socket.getOutputStream().flush();
+            return socket.getInputStream().readNBytes(payload.length);
+        }
+    }
 }
+

@@ -1,13 +1,9 @@
 package io.jenkins.plugins.kubepodenv;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.kubepodenv.engine.config.ClusterConnection;
-import io.kubepodenv.engine.tunnel.ApiServerAccess;
 import io.kubepodenv.engine.tunnel.DetachedTunnels;
 import io.kubepodenv.engine.tunnel.DockerTunnel;
 import io.kubepodenv.engine.tunnel.KubernetesClientAccess;
-import io.kubepodenv.engine.tunnel.SingleReplicaPodLocator;
-import io.kubepodenv.engine.tunnel.StatefulSetPodLocator;
+import io.kubepodenv.engine.tunnel.PodAccess;
 import io.kubepodenv.engine.tunnel.TunnelOptions;
 import java.io.IOException;
 import java.io.Serializable;
@@ -59,32 +55,19 @@ final class AgentTunnels {
     }
 
     /**
-     * The call that opens {@code spec}'s tunnel on the agent. Unless the credentials renew themselves (a kubeconfig with
-     * an exec plugin or an auth provider), the agent gets them as an {@link ApiServerAccess} and loads no Kubernetes
-     * client: a fresh agent then loads a few dozen classes instead of thousands over its channel.
-     */
-    static MasterToSlaveCallable<Integer, IOException> open(Spec spec, ClusterConnection connection,
-        KubernetesClient client, boolean onlyIfGone) {
-        ApiServerAccess access = KubernetesClientAccess.of(client);
-        return access.refreshingCredentials() ? new OpenWithClient(spec, connection, onlyIfGone)
-            : new Open(spec, connection.namespace(), access, onlyIfGone);
-    }
-
-    /**
-     * Opens the tunnel (on its recorded local port, if it has one) with JDK classes and the engine's tunnel only, and
-     * returns the local port; returns 0 without opening anything when {@code onlyIfGone} and the tunnel is still open
-     * in this JVM. Names no Kubernetes client type, so that loading it loads none.
+     * Opens the tunnel (on its recorded local port, if it has one) and returns the local port; returns 0 without
+     * opening anything when {@code onlyIfGone} and the tunnel is still open in this JVM. With a {@link PodAccess} from
+     * {@link KubernetesClientAccess#podAccess} the agent loads no Kubernetes client unless the credentials renew
+     * themselves.
      */
     static final class Open extends MasterToSlaveCallable<Integer, IOException> {
         private static final long serialVersionUID = 1L;
         private final Spec spec;
-        private final String namespace;
-        private final ApiServerAccess access;
+        private final PodAccess access;
         private final boolean onlyIfGone;
 
-        Open(Spec spec, String namespace, ApiServerAccess access, boolean onlyIfGone) {
+        Open(Spec spec, PodAccess access, boolean onlyIfGone) {
             this.spec = spec;
-            this.namespace = namespace;
             this.access = access;
             this.onlyIfGone = onlyIfGone;
         }
@@ -96,62 +79,26 @@ final class AgentTunnels {
             }
             TunnelOptions options = TunnelOptions.defaults().withRemotePort(spec.dockerPort).withPort(spec.localPort);
             try {
-                DockerTunnel tunnel = DockerTunnel.openWithoutPing(access, namespace,
-                    new SingleReplicaPodLocator(spec.statefulSet), options);
-                return held(spec, tunnel, options, tunnel);
-            } catch (RuntimeException e) {
-                throw new IOException(e.getMessage(), e);
-            }
-        }
-    }
-
-    /** As {@link Open}, with a Kubernetes client on the agent, whose credentials renew themselves there. */
-    static final class OpenWithClient extends MasterToSlaveCallable<Integer, IOException> {
-        private static final long serialVersionUID = 1L;
-        private final Spec spec;
-        private final ClusterConnection connection;
-        private final boolean onlyIfGone;
-
-        OpenWithClient(Spec spec, ClusterConnection connection, boolean onlyIfGone) {
-            this.spec = spec;
-            this.connection = connection;
-            this.onlyIfGone = onlyIfGone;
-        }
-
-        @Override
-        public Integer call() throws IOException {
-            if (onlyIfGone && DetachedTunnels.isOpen(spec.id)) {
-                return 0;
-            }
-            KubernetesClient client = connection.newClient();
-            TunnelOptions options = TunnelOptions.defaults().withRemotePort(spec.dockerPort).withPort(spec.localPort);
-            try {
-                DockerTunnel tunnel = DockerTunnel.openWithoutPing(client, connection.namespace(),
-                    StatefulSetPodLocator.watching(client, connection.namespace(), spec.statefulSet), options);
-                return held(spec, tunnel, options, () -> {
+                DockerTunnel tunnel = access.openTunnel(spec.statefulSet, options);
+                try {
+                    tunnel.awaitServer(options.pingTimeout(), spec.tls);
+                } catch (RuntimeException e) {
+                    tunnel.close();
+                    throw e;
+                }
+                DetachedTunnels.hold(spec.id, () -> {
                     try {
                         tunnel.close();
                     } finally {
-                        client.close();
+                        access.close();
                     }
-                });
+                }, MAX_LIFETIME);
+                return tunnel.port();
             } catch (RuntimeException e) {
-                client.close();
-                throw new IOException(connection.masker().describe(e));
+                access.close();
+                throw new IOException(e.getMessage(), e);
             }
         }
-    }
-
-    /** Waits for the Docker server through {@code tunnel}, then hands it to its holder thread; its local port. */
-    private static int held(Spec spec, DockerTunnel tunnel, TunnelOptions options, AutoCloseable closer) {
-        try {
-            tunnel.awaitServer(options.pingTimeout(), spec.tls);
-        } catch (RuntimeException e) {
-            tunnel.close();
-            throw e;
-        }
-        DetachedTunnels.hold(spec.id, closer, MAX_LIFETIME);
-        return tunnel.port();
     }
 
     /** Closes a tunnel; true if it was open. Closing an unknown or already closed tunnel is not an error. */

@@ -21,6 +21,7 @@ import io.kubepodenv.engine.config.SecretMasker;
 import io.kubepodenv.engine.config.SettingsLayer;
 import io.kubepodenv.engine.sync.SyncRequest;
 import io.kubepodenv.engine.config.SettingsResolver;
+import io.kubepodenv.engine.tunnel.KubernetesClientAccess;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -135,7 +136,8 @@ final class EnvironmentLease {
                     ready.environment().dockerHost(), ready.environment().docker().port(),
                     ready.environment().docker().tls(), 0);
                 long opening = System.nanoTime();
-                tunnel = tunnel.onPort(workspace.act(AgentTunnels.open(tunnel, connection, client, false)));
+                tunnel = tunnel.onPort(workspace.act(new AgentTunnels.Open(tunnel,
+                    KubernetesClientAccess.podAccess(client, connection), false)));
                 Lease lease = new Lease(key, namespace, keep, tunnel, ready.pod(), sync.back());
                 OpenTunnels.remember(run, workspace, lease);
                 String dockerHost = BodyEnvironment.dockerHost(InetAddress.getLoopbackAddress(), tunnel.localPort);
@@ -167,7 +169,8 @@ final class EnvironmentLease {
         BuildLog log = new BuildLog(listener, connection.masker());
         int port;
         try (KubernetesClient client = connection.newClient()) {
-            port = onAgent.act(AgentTunnels.open(lease.tunnel, connection, client, true));
+            port = onAgent.act(new AgentTunnels.Open(lease.tunnel, KubernetesClientAccess.podAccess(client, connection),
+                true));
         }
         log.progress(port == 0 ? run.getFullDisplayName() + ": the agent still has the tunnel of environment '"
             + lease.key + "'" : run.getFullDisplayName() + ": tunnel of environment '" + lease.key

@@ -7,24 +7,21 @@ import io.kubepodenv.engine.exec.PodExec;
 import io.kubepodenv.engine.sync.PodCommands;
 import io.kubepodenv.engine.sync.SyncOptions;
 import io.kubepodenv.engine.sync.WorkspaceSync;
-import io.kubepodenv.engine.tunnel.ApiServerAccess;
-import io.kubepodenv.engine.tunnel.DirectPodExec;
 import io.kubepodenv.engine.tunnel.KubernetesClientAccess;
+import io.kubepodenv.engine.tunnel.PodAccess;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import jenkins.security.MasterToSlaveCallable;
 
 /**
  * The block's workspace mirrored into the Docker host ({@link WorkspaceSync}), run on the agent that holds the
- * workspace. As with the tunnel ({@link AgentTunnels}), unless the credentials renew themselves the agent gets them as
- * an {@link ApiServerAccess} and runs the pod exec with JDK classes only ({@link DirectPodExec}).
+ * workspace. As with the tunnel ({@link AgentTunnels}), the agent gets a {@link PodAccess}, with which it loads no
+ * Kubernetes client unless the credentials renew themselves.
  */
 final class WorkspaceMirror {
     static final String SIZE_LIMIT_HINT = "withKubePodEnv syncSizeLimit, in GiB";
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
     private WorkspaceMirror() {
     }
@@ -43,12 +40,8 @@ final class WorkspaceMirror {
 
     private static MasterToSlaveCallable<String, IOException> call(ClusterConnection connection,
         KubernetesClient client, String pod, Job job) {
-        ApiServerAccess access = KubernetesClientAccess.of(client);
-        if (access.refreshingCredentials()) {
-            return new WithClient(connection, pod, job);
-        }
         String container = new PodExec(client, connection.namespace()).firstContainer(pod);
-        return new Direct(access, connection.namespace(), pod, container, job);
+        return new Mirror(KubernetesClientAccess.podAccess(client, connection), pod, container, job);
     }
 
     /** What to do on the agent: push (back null) or copy back. Plain fields, for the channel. */
@@ -74,18 +67,16 @@ final class WorkspaceMirror {
         }
     }
 
-    /** Pod exec on a connection of its own, JDK classes only: loads no Kubernetes client on the agent. */
-    static final class Direct extends MasterToSlaveCallable<String, IOException> {
+    /** Runs the job on the agent through its {@link PodAccess}. */
+    static final class Mirror extends MasterToSlaveCallable<String, IOException> {
         private static final long serialVersionUID = 1L;
-        private final ApiServerAccess access;
-        private final String namespace;
+        private final PodAccess access;
         private final String pod;
         private final String container;
         private final Job job;
 
-        Direct(ApiServerAccess access, String namespace, String pod, String container, Job job) {
+        Mirror(PodAccess access, String pod, String container, Job job) {
             this.access = access;
-            this.namespace = namespace;
             this.pod = pod;
             this.container = container;
             this.job = job;
@@ -93,33 +84,10 @@ final class WorkspaceMirror {
 
         @Override
         public String call() throws IOException {
-            try {
-                return job.run(new DirectPodExec(access, namespace, pod, container, CONNECT_TIMEOUT));
+            try (PodAccess a = access) {
+                return job.run(a.commands(pod, container));
             } catch (KubePodEnvException e) {
                 throw new IOException(e.getMessage(), e);
-            }
-        }
-    }
-
-    /** As {@link Direct}, with a Kubernetes client on the agent, whose credentials renew themselves there. */
-    static final class WithClient extends MasterToSlaveCallable<String, IOException> {
-        private static final long serialVersionUID = 1L;
-        private final ClusterConnection connection;
-        private final String pod;
-        private final Job job;
-
-        WithClient(ClusterConnection connection, String pod, Job job) {
-            this.connection = connection;
-            this.pod = pod;
-            this.job = job;
-        }
-
-        @Override
-        public String call() throws IOException {
-            try (KubernetesClient client = connection.newClient()) {
-                return job.run(new PodExec(client, connection.namespace()).commandsIn(pod));
-            } catch (KubePodEnvException e) {
-                throw new IOException(connection.masker().mask(e.getMessage()), e);
             }
         }
     }
