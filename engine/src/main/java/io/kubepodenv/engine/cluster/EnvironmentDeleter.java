@@ -149,8 +149,12 @@ public final class EnvironmentDeleter {
         try {
             podsGone.get(left, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            remaining.add("pods " + client.pods().inNamespace(namespace).withLabels(selector).list().getItems()
-                .stream().filter(p -> filter.test(asGeneric(p))).map(p -> p.getMetadata().getName()).toList());
+            // The watch may lag behind the deletions: what counts is what a fresh list still shows.
+            List<String> pods = client.pods().inNamespace(namespace).withLabels(selector).list().getItems()
+                .stream().filter(p -> filter.test(asGeneric(p))).map(p -> p.getMetadata().getName()).toList();
+            if (!pods.isEmpty()) {
+                remaining.add("pods " + pods);
+            }
         } catch (java.util.concurrent.ExecutionException e) {
             throw ClusterErrors.failed("watch the environment's pods", namespace, e.getCause());
         } catch (InterruptedException e) {
