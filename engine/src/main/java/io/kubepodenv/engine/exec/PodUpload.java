@@ -2,10 +2,6 @@ package io.kubepodenv.engine.exec;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -14,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -27,8 +22,6 @@ import java.util.stream.Stream;
  * created. Existing files are overwritten.
  */
 public final class PodUpload {
-    private static final int PIPE_BUFFER = 256 * 1024;
-
     private final PodExec exec;
 
     public PodUpload(PodExec exec) {
@@ -55,56 +48,23 @@ public final class PodUpload {
         String parent = slash == 0 ? "/" : dest.substring(0, slash);
         String name = dest.substring(slash + 1);
 
-        // busybox tar reads its input to the end even after the archive's end marker, and the v4 exec protocol
-        // cannot close stdin, so the archive's exact size is measured first and 'head -c' ends tar's input.
-        long archiveSize;
+        TarStream archive;
         try {
-            TarWriter measure = new TarWriter(OutputStream.nullOutputStream());
-            add(measure, source, name, false);
-            measure.finish();
-            archiveSize = measure.size();
+            archive = TarStream.start((tar, withContent) -> add(tar, source, name, withContent), "kpe-upload-tar");
         } catch (IOException e) {
             throw new ExecException("cannot read " + source + " for the upload: " + e.getMessage(), e);
         }
-
-        AtomicReference<IOException> writeFailure = new AtomicReference<>();
-        PipedInputStream tarIn = new PipedInputStream(PIPE_BUFFER);
-        PipedOutputStream tarOut;
-        try {
-            tarOut = new PipedOutputStream(tarIn);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Thread writer = new Thread(() -> {
-            try (tarOut) {
-                TarWriter tar = new TarWriter(tarOut);
-                add(tar, source, name, true);
-                tar.finish();
-            } catch (IOException e) {
-                writeFailure.set(e);
-            }
-        }, "kpe-upload-tar");
-        writer.setDaemon(true);
-        writer.start();
-
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         // Paths travel as positional parameters, never inside the script: no quoting problems, no injection.
         List<String> command = List.of("sh", "-c",
                 "mkdir -p \"$1\" && head -c \"$2\" | tar -x -f - -C \"$1\"", "kpe-upload", parent,
-                Long.toString(archiveSize));
+                Long.toString(archive.size()));
         int code;
-        try {
-            code = exec.run(pod, command, tarIn, out, err, timeout);
-        } finally {
-            try {
-                tarIn.close();
-            } catch (IOException ignored) {
-                // the writer sees the closed pipe and stops
-            }
-            writer.interrupt();
+        try (archive) {
+            code = exec.run(pod, command, archive.input(), out, err, timeout);
         }
-        IOException failure = writeFailure.get();
+        IOException failure = archive.failure();
         if (failure != null && code == 0) {
             throw new ExecException("reading " + source + " for the upload failed: " + failure.getMessage(),
                     failure);

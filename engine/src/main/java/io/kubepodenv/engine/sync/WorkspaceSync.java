@@ -1,15 +1,13 @@
 package io.kubepodenv.engine.sync;
 
 import io.kubepodenv.engine.InvalidInputException;
+import io.kubepodenv.engine.exec.TarStream;
 import io.kubepodenv.engine.exec.TarWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.io.SequenceInputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -23,7 +21,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Mirrors a local directory into the Docker host's pod at the same absolute path, so that bind mounts
@@ -44,7 +41,6 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class WorkspaceSync {
     static final String IGNORE_FILE = ".kpeignore";
     private static final String LINKS_MARKER = "//links";
-    private static final int PIPE_BUFFER = 256 * 1024;
 
     // $1 store, $2 absolute path. Makes the data directory and the link, then lists the data directory.
     private static final String LIST_SCRIPT = """
@@ -364,54 +360,29 @@ public final class WorkspaceSync {
             list.writeBytes(("./" + d).getBytes(StandardCharsets.UTF_8));
             list.write(0);
         }
-        long archiveSize = 0;
+        TarStream archive = null;
         if (!send.isEmpty()) {
             try {
-                TarWriter measure = new TarWriter(OutputStream.nullOutputStream());
-                write(measure, dir, send, false);
-                measure.finish();
-                archiveSize = measure.size();
+                archive = TarStream.start((tar, withContent) -> write(tar, dir, send, withContent), "kpe-sync-tar");
             } catch (IOException e) {
                 throw new SyncException("cannot read " + dir + " for the sync: " + e.getMessage(), e);
             }
         }
-        AtomicReference<IOException> writeFailure = new AtomicReference<>();
-        PipedInputStream tarIn = new PipedInputStream(PIPE_BUFFER);
-        PipedOutputStream tarOut;
-        try {
-            tarOut = new PipedOutputStream(tarIn);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Thread writer = new Thread(() -> {
-            try (tarOut) {
-                if (!send.isEmpty()) {
-                    TarWriter tar = new TarWriter(tarOut);
-                    write(tar, dir, send, true);
-                    tar.finish();
-                }
-            } catch (IOException e) {
-                writeFailure.set(e);
-            }
-        }, "kpe-sync-tar");
-        writer.setDaemon(true);
-        writer.start();
-        InputStream stdin = new SequenceInputStream(new java.io.ByteArrayInputStream(list.toByteArray()), tarIn);
+        InputStream stdin = new SequenceInputStream(new java.io.ByteArrayInputStream(list.toByteArray()),
+                archive == null ? InputStream.nullInputStream() : archive.input());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
         try {
             code = pod.run(List.of("sh", "-c", APPLY_SCRIPT, "kpe-sync", options.store() + path,
-                    Integer.toString(list.size()), Long.toString(archiveSize)), stdin, out, err, options.timeout());
+                    Integer.toString(list.size()), Long.toString(archive == null ? 0 : archive.size())), stdin, out,
+                    err, options.timeout());
         } finally {
-            try {
-                tarIn.close();
-            } catch (IOException ignored) {
-                // the writer sees the closed pipe and stops
+            if (archive != null) {
+                archive.close();
             }
-            writer.interrupt();
         }
-        IOException failure = writeFailure.get();
+        IOException failure = archive == null ? null : archive.failure();
         if (code != 0 || failure != null) {
             String detail = (err.toString(StandardCharsets.UTF_8) + out.toString(StandardCharsets.UTF_8)).strip();
             throw new SyncException("syncing " + dir + " into the Docker host failed: "

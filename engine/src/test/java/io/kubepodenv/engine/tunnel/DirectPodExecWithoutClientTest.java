@@ -119,6 +119,7 @@ class DirectPodExecWithoutClientTest {
                 name.startsWith("io.kubepodenv.engine.tunnel.") || name.startsWith("io.kubepodenv.engine.sync.")
                         || name.startsWith("org.slf4j.")
                         || name.equals("io.kubepodenv.engine.exec.TarWriter")
+                        || name.startsWith("io.kubepodenv.engine.exec.TarStream")
                         || name.equals("io.kubepodenv.engine.exec.ExecException")
                         || name.equals("io.kubepodenv.engine.KubePodEnvException")
                         || name.equals("io.kubepodenv.engine.InvalidInputException"))
