@@ -3,12 +3,11 @@ package io.kubepodenv.engine.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubepodenv.engine.testing.DockerMockCluster;
+import io.kubepodenv.engine.testing.EchoServer;
 import io.kubepodenv.engine.testing.IdleCuttingProxy;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -28,34 +27,14 @@ class DockerTunnelKeepAliveTest {
     /** Longer than the proxy allows: the subject of these tests is a connection that is silent this long. */
     private static final long SILENCE_MS = 4000;
 
-    private ServerSocket echo;
+    private EchoServer echo;
     private DockerMockCluster cluster;
     private IdleCuttingProxy proxy;
 
     @BeforeEach
     void start() throws IOException {
-        echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(() -> {
-            while (!echo.isClosed()) {
-                try {
-                    Socket s = echo.accept();
-                    Thread e = new Thread(() -> {
-                        try (s) {
-                            s.getInputStream().transferTo(s.getOutputStream());
-                        } catch (IOException ignored) {
-                            // the connection ended
-                        }
-                    }, "echo");
-                    e.setDaemon(true);
-                    e.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "echo-accept");
-        t.setDaemon(true);
-        t.start();
-        cluster = DockerMockCluster.forTargets((pod, port) -> echo.getLocalSocketAddress());
+        echo = EchoServer.start();
+        cluster = DockerMockCluster.forTargets((pod, port) -> echo.address());
         cluster.createDockerHost(HOST);
         URI server = URI.create(cluster.client().getMasterUrl().toString());
         proxy = new IdleCuttingProxy(new InetSocketAddress(server.getHost(), server.getPort()), PROXY_IDLE_LIMIT);

@@ -3,12 +3,10 @@ package io.kubepodenv.engine.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubepodenv.engine.testing.DockerMockCluster;
+import io.kubepodenv.engine.testing.EchoServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
@@ -29,33 +27,13 @@ import org.slf4j.LoggerFactory;
 class DockerTunnelWithoutClientTest {
     private static final String HOST = "env-jdk";
 
-    private ServerSocket echo;
+    private EchoServer echo;
     private DockerMockCluster cluster;
 
     @BeforeEach
     void start() throws IOException {
-        echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(() -> {
-            while (!echo.isClosed()) {
-                try {
-                    Socket s = echo.accept();
-                    Thread e = new Thread(() -> {
-                        try (s) {
-                            s.getInputStream().transferTo(s.getOutputStream());
-                        } catch (IOException ignored) {
-                            // the tunnel closed the connection
-                        }
-                    }, "echo");
-                    e.setDaemon(true);
-                    e.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "echo-accept");
-        t.setDaemon(true);
-        t.start();
-        cluster = DockerMockCluster.forTargets((pod, port) -> echo.getLocalSocketAddress());
+        echo = EchoServer.start();
+        cluster = DockerMockCluster.forTargets((pod, port) -> echo.address());
         cluster.createDockerHost(HOST);
     }
 
