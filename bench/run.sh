@@ -60,6 +60,9 @@ start_cluster() {
   # shellcheck disable=SC1091
   source "$1/env"
   export KUBECONFIG KPE_DOCKER_TCP KPE_KUBECTL KPE_CLUSTER_STORAGE_CLASS
+  # the processes that carry port-forwards, for the tunnel scenario's CPU figures
+  KPE_BENCH_SERVER_PIDS="kube-apiserver=$(cat "$1/pids/kube-apiserver.pid"),kwok=$(cat "$1/pids/kwok.pid")"
+  export KPE_BENCH_SERVER_PIDS
 }
 
 JAVA=(java -Xmx1g -XX:+UseG1GC -cp "$CP")

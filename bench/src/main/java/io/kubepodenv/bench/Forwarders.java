@@ -80,6 +80,10 @@ final class Forwarders {
             return address;
         }
 
+        long pid() {
+            return process.pid();
+        }
+
         @Override
         public void close() {
             process.destroy();

@@ -43,7 +43,11 @@ public final class TunnelBench {
                 modes.put("direct", target.address());
                 modes.put("kpe tunnel", tunnel.address());
                 modes.put("kubectl port-forward", kubectlForward.address());
-                run(modes, size, repeat, roundTrips, pings);
+                Map<String, Long> forwarders = new LinkedHashMap<>();
+                forwarders.put("direct", ProcessHandle.current().pid());
+                forwarders.put("kpe tunnel", ProcessHandle.current().pid());
+                forwarders.put("kubectl port-forward", kubectlForward.pid());
+                run(modes, forwarders, size, repeat, roundTrips, pings);
                 StatefulSetPodLocator locator = new StatefulSetPodLocator(client, env.namespace(), env.statefulSet());
                 long[] lookups = new long[pings];
                 for (int i = 0; i < pings; i++) {
@@ -64,8 +68,12 @@ public final class TunnelBench {
         }
     }
 
-    private static void run(Map<String, InetSocketAddress> modes, long size, int repeat, int roundTrips, int pings)
-        throws Exception {
+    private static void run(Map<String, InetSocketAddress> modes, Map<String, Long> forwarders, long size, int repeat,
+        int roundTrips, int pings) throws Exception {
+        long self = ProcessHandle.current().pid();
+        Map<String, Long> servers = ProcessCpu.serverProcesses();
+        // CPU seconds per repetition: [mode][process] where process is "this JVM", the mode's forwarder, the servers
+        Map<String, Map<String, List<Double>>> cpu = new LinkedHashMap<>();
         long seed = 42;
         Payload payload = new Payload(seed);
         long expected = payload.expected(size);
@@ -85,8 +93,17 @@ public final class TunnelBench {
         Map<String, Integer> intact = new LinkedHashMap<>();
         for (int r = 0; r < repeat; r++) {
             for (Map.Entry<String, InetSocketAddress> m : modes.entrySet()) {
+                Map<String, Long> watched = new LinkedHashMap<>();
+                watched.put("jvm", self);
+                watched.put("forwarder", forwarders.get(m.getKey()));
+                watched.putAll(servers);
+                Map<String, Double> before = new LinkedHashMap<>();
+                watched.forEach((name, pid) -> before.put(name, ProcessCpu.seconds(pid)));
                 LoadClient.Transfer u = LoadClient.upload(m.getValue(), size, payload, expected);
                 LoadClient.Transfer d = LoadClient.download(m.getValue(), size, seed, expected);
+                Map<String, List<Double>> used = cpu.computeIfAbsent(m.getKey(), k -> new LinkedHashMap<>());
+                watched.forEach((name, pid) -> used.computeIfAbsent(name, k -> new ArrayList<>())
+                    .add(ProcessCpu.seconds(pid) - before.get(name)));
                 up.computeIfAbsent(m.getKey(), k -> new ArrayList<>()).add(u.mbPerSecond(size));
                 down.computeIfAbsent(m.getKey(), k -> new ArrayList<>()).add(d.mbPerSecond(size));
                 intact.merge(m.getKey(), (u.intact() ? 1 : 0) + (d.intact() ? 1 : 0), Integer::sum);
@@ -131,6 +148,52 @@ public final class TunnelBench {
             .row("upload: kpe / direct", Bench.f(median(up.get(k)) / median(up.get("direct"))))
             .row("download: kpe / direct", Bench.f(median(down.get(k)) / median(down.get("direct"))))
             .print("Item 4: ratios");
+        printCpu(modes.keySet(), cpu, servers.keySet(), 2.0 * size / (1L << 30));
+    }
+
+    /**
+     * CPU per GiB moved (upload and download of one repetition), median of the repetitions. The load client and the
+     * target run in this JVM in every mode, so the tunnel's own share is this JVM's CPU in its mode minus this JVM's
+     * CPU in the direct mode; kubectl's is its process's.
+     */
+    private static void printCpu(java.util.Set<String> modes, Map<String, Map<String, List<Double>>> cpu,
+        java.util.Set<String> servers, double gib) {
+        double clientAndTarget = median(cpu.get("direct").get("jvm"));
+        List<String> headers = new ArrayList<>(List.of("mode", "forwarder CPU s per GiB"));
+        servers.forEach(s -> headers.add(s + " CPU s per GiB"));
+        headers.add("forwarder + servers");
+        Bench.Table table = new Bench.Table(headers.toArray(String[]::new));
+        Map<String, Double> forwarderPerGib = new LinkedHashMap<>();
+        Map<String, Double> pathPerGib = new LinkedHashMap<>();
+        for (String mode : modes) {
+            if (mode.equals("direct")) {
+                continue;
+            }
+            Map<String, List<Double>> used = cpu.get(mode);
+            double forwarder = mode.equals("kpe tunnel") ? median(used.get("jvm")) - clientAndTarget
+                : median(used.get("forwarder"));
+            List<String> row = new ArrayList<>(List.of(mode, Bench.f(forwarder / gib)));
+            double path = forwarder;
+            for (String s : servers) {
+                double v = median(used.get(s));
+                path += v;
+                row.add(Bench.f(v / gib));
+            }
+            row.add(Bench.f(path / gib));
+            forwarderPerGib.put(mode, forwarder / gib);
+            pathPerGib.put(mode, path / gib);
+            table.row(row.toArray(String[]::new));
+        }
+        table.print("Item 4: CPU per GiB moved (median of the repetitions; the tunnel's share is this JVM's CPU minus"
+            + " its CPU in the direct mode)");
+        String k = "kpe tunnel";
+        String c = "kubectl port-forward";
+        new Bench.Table("ratio", "value")
+            .row("forwarder CPU per GiB: kpe / kubectl (lower is better)",
+                Bench.f(forwarderPerGib.get(k) / forwarderPerGib.get(c)))
+            .row("forwarder + servers CPU per GiB: kpe / kubectl (lower is better)",
+                Bench.f(pathPerGib.get(k) / pathPerGib.get(c)))
+            .print("Item 4: CPU ratios");
     }
 
     private static double median(List<Double> values) {

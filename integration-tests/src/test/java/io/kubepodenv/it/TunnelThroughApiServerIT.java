@@ -13,6 +13,7 @@ import io.kubepodenv.engine.KubePodEnv;
 import io.kubepodenv.engine.ReadyEnvironment;
 import io.kubepodenv.engine.naming.ObjectLabels;
 import io.kubepodenv.engine.tunnel.ApiServerAccess;
+import io.kubepodenv.engine.tunnel.DockerPing;
 import io.kubepodenv.engine.tunnel.DockerTunnel;
 import io.kubepodenv.engine.tunnel.KubernetesClientAccess;
 import io.kubepodenv.engine.tunnel.SingleReplicaPodLocator;
@@ -22,15 +23,22 @@ import io.kubepodenv.engine.tunnel.TunnelOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,6 +115,88 @@ class TunnelThroughApiServerIT {
             assertThat(throughTunnel).isNotBlank().isEqualTo(direct);
             assertThat(tunnel.acceptedConnections()).as("connections through the tunnel").isGreaterThan(before);
             assertThat(tunnel.dockerHost()).startsWith("tcp://127.0.0.1:");
+            assertThat(tunnel.transport()).as("the real API server tunnels SPDY through the websocket")
+                .endsWith("streams on one SPDY session");
+        }
+    }
+
+    @Test
+    void dockerCommandsRunningAtOnceShareTheOneWebsocketThePingOpened() throws Exception {
+        try (DockerTunnel tunnel = openTunnel()) {
+            assertThat(tunnel.websocketsOpened()).as("the ping's").isEqualTo(1);
+            DockerCli docker = new DockerCli(tunnel.dockerHost());
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            try {
+                List<Future<String>> versions = new ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    versions.add(pool.submit(() -> docker.ok(DOCKER_TIMEOUT, "version", "--format",
+                        "{{.Server.Version}}").output()));
+                }
+                for (Future<String> version : versions) {
+                    assertThat(version.get(5, TimeUnit.MINUTES)).isNotBlank();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(tunnel.acceptedConnections()).isGreaterThanOrEqualTo(13);
+            assertThat(tunnel.websocketsOpened()).as("websockets, all connections included").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aPortTheKubeletCannotForwardAnswersWithTheKubeletsErrorAndTheSessionGoesOn() {
+        try (DockerTunnel tunnel = DockerTunnel.openWithoutPing(admin, namespace.name(),
+            new SingleReplicaPodLocator(ready.environment().dockerHost()),
+            TunnelOptions.defaults().withRemotePort(2399))) {
+            for (int i = 0; i < 2; i++) {
+                assertThatThrownBy(() -> DockerPing.ping(tunnel.address(), Duration.ofSeconds(30)))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("HTTP 503")
+                    .hasMessageContaining("Kubernetes reported an error forwarding to pod " + namespace.name() + "/"
+                        + ready.pod() + " port 2399")
+                    .hasMessageContaining("2399");
+            }
+            assertThat(tunnel.websocketsOpened()).as("both connections on one session").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aClientThatReadsNothingIsResetAndHoldsUpTheOtherConnectionsOnlyForTheStallTimeout() throws Exception {
+        DockerCli direct = new DockerCli(cluster.directDockerHost());
+        String container = "kpe-it-chatty-" + Long.toHexString(System.nanoTime());
+        TunnelOptions d = TunnelOptions.defaults();
+        TunnelOptions options = new TunnelOptions(d.bindAddress(), 0, d.remotePort(), Duration.ofSeconds(30),
+            Duration.ofSeconds(60), d.clientEofGrace(), Duration.ofSeconds(3), d.maxFramePayload(), true,
+            d.keepAliveInterval(), d.listener());
+        try (DockerTunnel tunnel = DockerTunnel.open(admin, namespace.name(),
+            new SingleReplicaPodLocator(ready.environment().dockerHost()), options)) {
+            String id = direct.ok(DOCKER_TIMEOUT, "run", "-d", "--name", container, "--network", "none",
+                cluster.testImage(), "yes", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+                .output().trim();
+            try (Socket stuck = new Socket()) {
+                stuck.setReceiveBufferSize(4096);
+                stuck.connect(tunnel.address());
+                stuck.getOutputStream().write(("GET /containers/" + id + "/logs?follow=1&stdout=1 HTTP/1.1\r\n"
+                    + "Host: docker\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                stuck.getOutputStream().flush();
+                Thread.sleep(6000); // long enough for the logs to fill the socket's buffers and the stream's inbox
+                String version = new DockerCli(tunnel.dockerHost())
+                    .ok(Duration.ofSeconds(60), "version", "--format", "{{.Server.Version}}").output();
+                assertThat(version).isNotBlank();
+                // the stuck connection was reset: what its buffers hold drains, then it ends (a live one would go on)
+                stuck.setSoTimeout(30_000);
+                InputStream in = stuck.getInputStream();
+                byte[] buffer = new byte[64 * 1024];
+                long received = 0;
+                int n;
+                while ((n = in.read(buffer)) >= 0 && received < (64L << 20)) {
+                    received += n;
+                }
+                assertThat(n).as("end of the stuck connection after " + received + " bytes").isNegative();
+                assertThat(received).as("bytes the stuck client had been sent").isPositive();
+            }
+        } finally {
+            direct.run(Duration.ofMinutes(1), "rm", "-f", container);
         }
     }
 

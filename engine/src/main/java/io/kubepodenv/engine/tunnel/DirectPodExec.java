@@ -78,7 +78,7 @@ public final class DirectPodExec implements PodCommands {
             ThreadLocalRandom.current().nextBytes(nonce);
             String key = Base64.getEncoder().encodeToString(nonce);
             OutputStream out = socket.getOutputStream();
-            out.write(DirectPortForward.upgradeRequest(endpoint, uri, key));
+            out.write(DirectPortForward.upgradeRequest(endpoint, uri, key, PortForwardConnection.SUBPROTOCOL));
             out.flush();
             InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
             DirectPortForward.Head head = DirectPortForward.readHead(in);

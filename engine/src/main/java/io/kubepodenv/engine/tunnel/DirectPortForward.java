@@ -35,11 +35,17 @@ final class DirectPortForward {
     private final ApiServerEndpoint endpoint;
     private final String namespace;
     private final TunnelOptions options;
+    private final java.util.concurrent.atomic.AtomicLong opened = new java.util.concurrent.atomic.AtomicLong();
 
     DirectPortForward(ApiServerEndpoint endpoint, String namespace, TunnelOptions options) {
         this.endpoint = endpoint;
         this.namespace = namespace;
         this.options = options;
+    }
+
+    /** Websockets opened so far (upgrades the API server accepted). */
+    long opened() {
+        return opened.get();
     }
 
     /** For logs and benchmarks: where the port-forwards go. */
@@ -55,15 +61,27 @@ final class DirectPortForward {
      * @throws TunnelException             when the API server cannot be reached or the upgrade fails otherwise
      */
     DirectStream open(String pod, int port, String target) throws InterruptedException {
-        return open(pod, port, target, socket -> { });
+        return open(pod, port, target, socket -> { }, false);
     }
 
-    private DirectStream open(String pod, int port, String target, Consumer<Socket> created)
+    /**
+     * Opens a websocket to {@code pod} that carries either a SPDY session, on which any number of port-forwards can
+     * be opened ({@link SpdySession}; what API servers since Kubernetes 1.31 offer), or, where the API server does not
+     * offer that, one {@code v4.channel.k8s.io} port-forward to {@code port}: {@link DirectStream#channelled()} says
+     * which.
+     *
+     * @throws PortForwardRefusedException and {@link TunnelException} as {@link #open(String, int, String)}
+     */
+    DirectStream openSessionOrStream(String pod, int port, String target) throws InterruptedException {
+        return open(pod, port, target, socket -> { }, true);
+    }
+
+    private DirectStream open(String pod, int port, String target, Consumer<Socket> created, boolean offerSpdy)
             throws InterruptedException {
         URI uri = endpoint.portForward(namespace, pod, port);
         Refusal refusal;
         try {
-            return handshake(uri, target, created);
+            return handshake(uri, target, created, offerSpdy);
         } catch (Refusal r) {
             refusal = r;
         }
@@ -72,7 +90,7 @@ final class DirectPortForward {
                 throw new InterruptedException();
             }
             try {
-                return handshake(uri, target, created);
+                return handshake(uri, target, created, offerSpdy);
             } catch (Refusal r) {
                 refusal = r;
             }
@@ -86,12 +104,13 @@ final class DirectPortForward {
      */
     DirectStream openAnnounced(String pod, int port, String target, Consumer<Socket> created)
             throws InterruptedException {
-        DirectStream stream = open(pod, port, target, created);
+        DirectStream stream = open(pod, port, target, created, false);
         stream.awaitAnnouncement(options.connectTimeout());
         return stream;
     }
 
-    private DirectStream handshake(URI uri, String target, Consumer<Socket> created) throws Refusal {
+    private DirectStream handshake(URI uri, String target, Consumer<Socket> created, boolean offerSpdy)
+            throws Refusal {
         long timeoutMs = options.connectTimeout().toMillis();
         Socket[] sockets;
         try {
@@ -111,7 +130,9 @@ final class DirectPortForward {
             ThreadLocalRandom.current().nextBytes(nonce);
             String key = Base64.getEncoder().encodeToString(nonce);
             OutputStream out = socket.getOutputStream();
-            out.write(request(uri, key));
+            out.write(upgradeRequest(endpoint, uri, key, offerSpdy
+                    ? SpdySession.SUBPROTOCOL + ", " + PortForwardConnection.SUBPROTOCOL
+                    : PortForwardConnection.SUBPROTOCOL));
             out.flush();
             InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             Head head = readHead(in);
@@ -128,16 +149,19 @@ final class DirectPortForward {
                         + " does not match the request (Sec-WebSocket-Accept " + accept + ")");
             }
             String protocol = head.header("sec-websocket-protocol");
-            if (protocol != null && !protocol.isBlank()
+            boolean spdy = offerSpdy && protocol != null && SpdySession.SUBPROTOCOL.equals(protocol.trim());
+            if (!spdy && protocol != null && !protocol.isBlank()
                     && !PortForwardConnection.SUBPROTOCOL.equalsIgnoreCase(protocol.trim())) {
                 throw new TunnelException("port-forward to " + target + " failed: the server chose the websocket"
-                        + " protocol " + protocol + ", not " + PortForwardConnection.SUBPROTOCOL);
+                        + " protocol " + protocol + ", not " + PortForwardConnection.SUBPROTOCOL
+                        + (offerSpdy ? " or " + SpdySession.SUBPROTOCOL : ""));
             }
             int keepAliveMs = (int) options.keepAliveInterval().toMillis();
             socket.setSoTimeout(keepAliveMs); // a read that waits this long sends a keep-alive ping
             DirectStream stream = new DirectStream(socket, raw, in, out, options.maxFramePayload(), keepAliveMs,
-                    target);
+                    target, !spdy);
             open = true;
+            opened.incrementAndGet();
             return stream;
         } catch (SocketTimeoutException e) {
             throw new TunnelException("port-forward to " + target + " did not open within " + timeoutMs
@@ -151,12 +175,8 @@ final class DirectPortForward {
         }
     }
 
-    private byte[] request(URI uri, String key) {
-        return upgradeRequest(endpoint, uri, key);
-    }
-
-    /** The HTTP/1.1 upgrade to a {@code v4.channel.k8s.io} websocket for {@code uri}, with the endpoint's headers. */
-    static byte[] upgradeRequest(ApiServerEndpoint endpoint, URI uri, String key) {
+    /** The HTTP/1.1 upgrade to a websocket of {@code protocols} for {@code uri}, with the endpoint's headers. */
+    static byte[] upgradeRequest(ApiServerEndpoint endpoint, URI uri, String key, String protocols) {
         String path = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         StringBuilder r = new StringBuilder(512);
         r.append("GET ").append(path).append(" HTTP/1.1\r\n")
@@ -165,7 +185,7 @@ final class DirectPortForward {
                 .append("Connection: Upgrade\r\n")
                 .append("Sec-WebSocket-Key: ").append(key).append("\r\n")
                 .append("Sec-WebSocket-Version: 13\r\n")
-                .append("Sec-WebSocket-Protocol: ").append(PortForwardConnection.SUBPROTOCOL).append("\r\n");
+                .append("Sec-WebSocket-Protocol: ").append(protocols).append("\r\n");
         for (Map.Entry<String, List<String>> header : endpoint.headers(uri).entrySet()) {
             String name = header.getKey();
             String lower = name.toLowerCase(Locale.ROOT);

@@ -28,22 +28,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * reader sends a ping, again only if no upload holds the socket (then there is traffic anyway), so that proxies and
  * load balancers in front of the API server do not drop an idle connection.
  */
-final class DirectStream {
-
-    /** Receives what the pod sends, in order. */
-    @FunctionalInterface
-    interface Receiver {
-        /**
-         * A piece of a message on {@code channel} (0 data, 1 error text), channel byte removed; a message may come
-         * in several pieces. The buffer is only valid during the call.
-         *
-         * @throws IOException if passing it on failed; ends {@link #receive}
-         */
-        void data(int channel, ByteBuffer bytes) throws IOException;
-    }
+final class DirectStream implements PortForwardStream {
 
     /** Largest client frame header: 2 bytes, 8 of length, 4 of mask. */
-    private static final int HEADROOM = 14;
+    static final int HEADROOM = 14;
     /** What one read from the API server's socket may bring, and what one write to the local socket may carry. */
     private static final int RECEIVE_BUFFER = 64 * 1024;
     /** Unread bytes are moved to the front of the buffer when less room than this is left behind them. */
@@ -55,6 +43,8 @@ final class DirectStream {
     private final InputStream in;
     private final OutputStream out;
     private final String target;
+    /** Whether every message starts with a channel byte ({@code v4.channel.k8s.io}); not when it tunnels SPDY. */
+    private final boolean channelled;
     private final byte[] frame;
     private final ByteBuffer upload;
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -70,15 +60,27 @@ final class DirectStream {
     private volatile long stalledSeconds;
 
     DirectStream(Socket socket, Socket raw, InputStream in, OutputStream out, int maxPayload, int keepAliveMillis,
-            String target) {
+            String target, boolean channelled) {
         this.socket = socket;
+        this.channelled = channelled;
         this.keepAliveMillis = keepAliveMillis;
         this.raw = raw;
         this.in = in;
         this.out = out;
         this.target = target;
-        this.frame = new byte[HEADROOM + 1 + maxPayload];
-        this.upload = ByteBuffer.wrap(frame, HEADROOM + 1, maxPayload).slice();
+        this.frame = channelled ? new byte[HEADROOM + 1 + maxPayload] : new byte[0];
+        this.upload = channelled ? ByteBuffer.wrap(frame, HEADROOM + 1, maxPayload).slice() : null;
+    }
+
+    /** The {@code v4.channel.k8s.io} protocol has no way to say that the client has finished sending. */
+    @Override
+    public boolean finishSending() {
+        return false;
+    }
+
+    /** Whether this websocket carries {@code v4.channel.k8s.io} (one port-forward) rather than a SPDY session. */
+    boolean channelled() {
+        return channelled;
     }
 
     /**
@@ -86,7 +88,8 @@ final class DirectStream {
      * the frame header before it so that the frame is written without a copy. The same buffer each time; it may be
      * reused once {@link #send} has returned.
      */
-    ByteBuffer uploadBuffer() {
+    @Override
+    public ByteBuffer uploadBuffer() {
         return upload.clear();
     }
 
@@ -96,13 +99,26 @@ final class DirectStream {
      *
      * @throws TunnelException if the port-forward is closed or broke, or accepted nothing for the stall timeout
      */
-    void send(ByteBuffer data) {
-        if (data != upload) {
-            throw new IllegalArgumentException("send takes the upload buffer");
+    @Override
+    public void send(ByteBuffer data) {
+        if (data != upload || !channelled) {
+            throw new IllegalArgumentException("send takes the upload buffer of a channelled stream");
         }
         int length = data.limit();
         frame[HEADROOM] = 0; // channel 0: data
         writeFrame(frame, HEADROOM, 1 + length, 0x2);
+    }
+
+    /**
+     * Sends one binary message whose payload sits at {@code buffer[payloadStart, payloadStart + length)}, with at
+     * least {@link #HEADROOM} free bytes before it for the frame header; the payload is masked in place. Blocks as
+     * {@link #send} does. Safe to call from several threads: messages are written whole, one after the other.
+     */
+    void sendMessage(byte[] buffer, int payloadStart, int length) {
+        if (payloadStart < HEADROOM) {
+            throw new IllegalArgumentException("a message needs " + HEADROOM + " bytes of room before its payload");
+        }
+        writeFrame(buffer, payloadStart, length, 0x2);
     }
 
     /**
@@ -249,7 +265,8 @@ final class DirectStream {
      * @throws TunnelException if the port-forward broke rather than ended (not after {@link #close()})
      * @throws IOException     what the receiver threw
      */
-    void receive(Receiver receiver) throws IOException {
+    @Override
+    public void receive(Receiver receiver) throws IOException {
         reader.run(receiver);
     }
 
@@ -284,7 +301,8 @@ final class DirectStream {
      * Whether the server's port announcement (the first two bytes of channels 0 and 1) has been read already, so
      * that {@link #receive} delivers only what follows it.
      */
-    boolean announcementRead() {
+    @Override
+    public boolean announcementRead() {
         return announcementRead;
     }
 
@@ -465,7 +483,7 @@ final class DirectStream {
                 case 0x2 -> {
                     inBinary = !fin;
                     inText = false;
-                    needChannel = true;
+                    needChannel = channelled;
                     payloadIsData = true;
                 }
                 case 0x0 -> {
@@ -586,20 +604,24 @@ final class DirectStream {
      * Fails the connection if a write has been waiting for the connection to accept data longer than
      * {@code stallNanos}. Called now and then by the tunnel.
      */
-    void checkStall(long nowNanos, long stallNanos) {
+    @Override
+    public String checkStall(long nowNanos, long stallNanos) {
         long started = writeStartedNanos;
         if (started != 0 && nowNanos - started > stallNanos && !closed.get()) {
             stalledSeconds = TimeUnit.NANOSECONDS.toSeconds(stallNanos);
             stalled = true;
             close();
+            return "the port-forward to " + target + " accepted no data for " + stalledSeconds + " s";
         }
+        return null;
     }
 
     /**
      * Closes the TCP socket itself (beneath TLS): no close frame and no TLS close_notify, either of which could wait
      * on a peer that reads nothing. The API server sees the connection end, as when kubectl is stopped.
      */
-    void close() {
+    @Override
+    public void close() {
         if (closed.compareAndSet(false, true)) {
             DirectPortForward.closeQuietly(raw);
         }

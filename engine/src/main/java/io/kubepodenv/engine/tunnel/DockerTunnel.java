@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A local listener that forwards every accepted connection to the Docker port of the environment's current Ready pod
- * through the Kubernetes API's port-forward, one websocket per connection.
+ * through the Kubernetes API's port-forward: a stream each on one SPDY session per pod where the API server offers it,
+ * else one websocket per connection ({@link PortForwards}).
  *
  * <p>{@link #open} returns only after {@code GET /_ping} through the tunnel has answered {@code OK}. Each new
  * connection asks the {@link PodLocator} again, so a replaced pod is followed without the caller doing anything; a
@@ -40,7 +41,7 @@ public final class DockerTunnel implements AutoCloseable {
     private static final long HOUSEKEEPING_MS = 1000;
 
     private final DirectPortForward transport;
-    private final SparePortForward spares;
+    private final PortForwards forwards;
     private final String namespace;
     private final PodLocator locator;
     private final TunnelOptions options;
@@ -73,8 +74,7 @@ public final class DockerTunnel implements AutoCloseable {
         }
         this.address = (InetSocketAddress) server.getLocalAddress();
         this.threadPrefix = "kpe-tunnel-" + address.getPort();
-        this.spares = options.warm()
-                ? new SparePortForward(transport, namespace, options, threadPrefix + "-spare") : null;
+        this.forwards = new PortForwards(transport, namespace, options, threadPrefix);
         this.acceptor = new Thread(this::acceptLoop, threadPrefix + "-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -198,14 +198,24 @@ public final class DockerTunnel implements AutoCloseable {
         return connections.size();
     }
 
+    /**
+     * Websockets the tunnel has opened to the API server so far: one per pod while connections share a SPDY session,
+     * one per connection (or spare) otherwise.
+     */
+    public long websocketsOpened() {
+        return transport.opened();
+    }
+
     /** Connections accepted since the tunnel opened (the ping included). */
     public long acceptedConnections() {
         return accepted.get();
     }
 
-    /** Where the port-forwards go, e.g. {@code own websocket to https://...}. */
+    /**
+     * Where the port-forwards go and how, e.g. {@code own websocket to https://..., streams on one SPDY session}.
+     */
     public String transport() {
-        return transport.describe();
+        return transport.describe() + ", " + forwards.mode();
     }
 
     /** Whether {@link #close()} has been called. */
@@ -309,9 +319,7 @@ public final class DockerTunnel implements AutoCloseable {
             } catch (java.net.SocketTimeoutException e) {
                 long now = System.nanoTime();
                 connections.forEach(c -> c.checkStall(now));
-                if (spares != null) {
-                    spares.expire(now);
-                }
+                forwards.tick(now);
                 continue;
             } catch (IOException e) {
                 if (!closed.get()) {
@@ -331,8 +339,11 @@ public final class DockerTunnel implements AutoCloseable {
             }
             long id = connectionIds.incrementAndGet();
             PortForwardConnection[] self = new PortForwardConnection[1];
-            PortForwardConnection connection = new PortForwardConnection(transport, spares, namespace, locator, options, socket,
-                    threadPrefix + "-c" + id, () -> connections.remove(self[0]), this::connectionFailed);
+            PortForwardConnection connection = new PortForwardConnection(forwards, namespace, locator, options, socket,
+                    threadPrefix + "-c" + id, () -> {
+                        connections.remove(self[0]);
+                        forwards.connectionEnded();
+                    }, this::connectionFailed);
             self[0] = connection;
             connections.add(connection);
             if (closed.get()) {
@@ -372,14 +383,13 @@ public final class DockerTunnel implements AutoCloseable {
                 interrupted = true;
             }
         }
-        if (spares != null) {
-            try {
-                if (!spares.close(deadline)) {
-                    LOG.warn("the tunnel's spare port-forward was still opening after {} s", CLOSE_WAIT.toSeconds());
-                }
-            } catch (InterruptedException e) {
-                interrupted = true;
+        try {
+            if (!forwards.close(deadline)) {
+                LOG.warn("the tunnel's port-forward session or spare was still open after {} s",
+                        CLOSE_WAIT.toSeconds());
             }
+        } catch (InterruptedException e) {
+            interrupted = true;
         }
         List<PortForwardConnection> open = List.copyOf(connections);
         open.forEach(PortForwardConnection::close);

@@ -15,16 +15,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One local TCP connection carried over one Kubernetes port-forward ({@code v4.channel.k8s.io}).
+ * One local TCP connection carried over one Kubernetes port-forward ({@link PortForwardStream}): a stream pair on the
+ * pod's SPDY session, or a {@code v4.channel.k8s.io} websocket of its own where the API server offers no sessions.
  *
- * <p>Wire format: the server first sends {@code [0, port lo, port hi]} and {@code [1, port lo, port hi]}; after that
- * every binary message starts with a channel byte, 0 for data and 1 for an error text. We send {@code [0] + data}.
+ * <p>{@code v4.channel.k8s.io} wire format: the server first sends {@code [0, port lo, port hi]} and
+ * {@code [1, port lo, port hi]}; after that every binary message starts with a channel byte, 0 for data and 1 for an
+ * error text. We send {@code [0] + data}. On SPDY the data and the error text come on two streams, without the
+ * announcement.
  *
  * <p>Backpressure, both ways, so that never more than a bounded amount of data is in flight: up, the next piece is
  * read from the local socket only once the previous one has been handed to the port-forward
- * ({@link DirectStream#send} blocks while it accepts nothing), so a slow pod slows the local client through TCP
+ * ({@link PortForwardStream#send} blocks while it accepts nothing), so a slow pod slows the local client through TCP
  * and nothing is ever dropped; down, the next piece is read from the port-forward only once the previous one has been
- * written to the local socket, so a client that stops reading stops the pod's data.
+ * written to the local socket (on SPDY, from the stream's bounded inbox), so a client that stops reading stops the
+ * pod's data.
  *
  * <p>Two named daemon threads per connection: "up" connects and then pumps local to pod, "down" pumps pod to local.
  */
@@ -38,8 +42,7 @@ final class PortForwardConnection {
     private static final byte[] UPGRADE_HEADER = "\nupgrade:".getBytes(StandardCharsets.US_ASCII);
     private static final int UPGRADE_SCAN_LIMIT = 16 * 1024;
 
-    private final DirectPortForward transport;
-    private final SparePortForward spares;
+    private final PortForwards forwards;
     private final String namespace;
     private final PodLocator locator;
     private final TunnelOptions options;
@@ -53,7 +56,7 @@ final class PortForwardConnection {
     private final AtomicBoolean warned = new AtomicBoolean();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final StringBuilder errorText = new StringBuilder();
-    private volatile DirectStream stream;
+    private volatile PortForwardStream stream;
     private volatile String remoteFailure;
     private volatile String target = "(no pod yet)";
     private volatile Thread upThread;
@@ -70,11 +73,9 @@ final class PortForwardConnection {
     private int dataPrefixToSkip = 2;
     private int errorPrefixToSkip = 2;
 
-    PortForwardConnection(DirectPortForward transport, SparePortForward spares, String namespace,
-            PodLocator locator, TunnelOptions options, SocketChannel local, String threadPrefix,
+    PortForwardConnection(PortForwards forwards, String namespace, PodLocator locator, TunnelOptions options, SocketChannel local, String threadPrefix,
             Runnable onFinished, java.util.function.Consumer<TunnelException> onFailure) {
-        this.transport = transport;
-        this.spares = spares;
+        this.forwards = forwards;
         this.namespace = namespace;
         this.locator = locator;
         this.options = options;
@@ -101,11 +102,17 @@ final class PortForwardConnection {
         }
     }
 
-    /** Fails the connection if its upload has waited on the port-forward for longer than the stall timeout. */
+    /**
+     * Fails the connection if its port-forward is stuck: an upload waiting on it for longer than the stall timeout,
+     * or, on a shared session, data for a client that reads nothing.
+     */
     void checkStall(long nowNanos) {
-        DirectStream s = stream;
+        PortForwardStream s = stream;
         if (s != null) {
-            s.checkStall(nowNanos, options.sendStallTimeout().toNanos());
+            String failure = s.checkStall(nowNanos, options.sendStallTimeout().toNanos());
+            if (failure != null) {
+                shutdown(failure);
+            }
         }
     }
 
@@ -126,12 +133,11 @@ final class PortForwardConnection {
     }
 
     private void runUp() {
-        DirectStream s;
+        PortForwardStream s;
         try {
             String pod = locator.readyPod();
             target = "pod " + namespace + "/" + pod + " port " + options.remotePort();
-            DirectStream spare = spares == null ? null : spares.take(pod);
-            s = spare != null ? spare : transport.open(pod, options.remotePort(), target);
+            s = forwards.open(pod);
         } catch (TunnelException e) {
             failBeforeData(e);
             return;
@@ -158,15 +164,17 @@ final class PortForwardConnection {
         pumpUp(s);
     }
 
-    private void pumpUp(DirectStream s) {
+    private void pumpUp(PortForwardStream s) {
         try {
             while (!closed.get()) {
                 ByteBuffer buffer = s.uploadBuffer();
                 int n = local.read(buffer);
                 if (n < 0) {
-                    // The client half-closed or closed; the port-forward protocol cannot pass that on.
+                    // The client half-closed or closed. A SPDY stream passes that on; v4.channel.k8s.io cannot.
                     // A hijacked Docker stream (attach, exec) half-closes its input and still expects the
-                    // output until the server ends it; any other connection is over once the pod goes quiet.
+                    // output until the server ends it; any other connection is over once the pod goes quiet
+                    // (not every kubelet closes the pod's side when told that the client is done).
+                    s.finishSending();
                     if (!upgradeRequested) {
                         closeWhenQuiet();
                     }
@@ -229,7 +237,7 @@ final class PortForwardConnection {
 
     /** Pumps what the pod sends to the local client until the port-forward ends. */
     private void runDown() {
-        DirectStream s = stream;
+        PortForwardStream s = stream;
         TunnelException failure = null;
         try {
             s.receive(this::onData);
@@ -337,7 +345,7 @@ final class PortForwardConnection {
         } catch (IOException e) {
             LOG.debug("{}: closing the local socket: {}", threadPrefix, e.toString());
         }
-        DirectStream s = stream;
+        PortForwardStream s = stream;
         if (s != null) {
             s.close();
         }

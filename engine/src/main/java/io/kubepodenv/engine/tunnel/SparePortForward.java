@@ -71,7 +71,8 @@ final class SparePortForward {
         return usable;
     }
 
-    private void refill(String pod) {
+    /** Opens a spare for {@code pod} in the background unless one is there or opening. */
+    void refill(String pod) {
         synchronized (lock) {
             if (closed || spare != null || (opener != null && opener.isAlive())) {
                 return;

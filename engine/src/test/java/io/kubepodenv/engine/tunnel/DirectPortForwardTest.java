@@ -673,7 +673,7 @@ class DirectPortForwardTest {
 
     // --- the scripted server's side of the protocol
 
-    private static String readHead(InputStream in) throws IOException {
+    static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         byte[] end = {'\r', '\n', '\r', '\n'};
@@ -689,11 +689,16 @@ class DirectPortForwardTest {
     }
 
     private static byte[] upgraded(String head) {
+        return upgraded(head, PortForwardConnection.SUBPROTOCOL);
+    }
+
+    /** The server's 101 answer to the upgrade in {@code head}, choosing {@code protocol}. */
+    static byte[] upgraded(String head, String protocol) {
         String key = head.lines().filter(l -> l.regionMatches(true, 0, "Sec-WebSocket-Key:", 0, 18))
                 .map(l -> l.substring(18).trim()).findFirst().orElseThrow();
         return ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Accept: " + DirectPortForward.expectedAccept(key) + "\r\n"
-                + "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                + "Sec-WebSocket-Protocol: " + protocol + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     private static String authorization(String head) {
@@ -701,7 +706,7 @@ class DirectPortForwardTest {
                 .orElse("");
     }
 
-    private static byte[] frame(int opcode, byte[] payload) {
+    static byte[] frame(int opcode, byte[] payload) {
         return frame(opcode, true, payload);
     }
 
@@ -727,7 +732,7 @@ class DirectPortForwardTest {
     }
 
     /** Reads one client frame, checks that it is final and masked, and returns its opcode then its payload. */
-    private static byte[] readClientFrame(InputStream in) throws IOException {
+    static byte[] readClientFrame(InputStream in) throws IOException {
         int b0 = in.read();
         int b1 = in.read();
         if (b0 < 0 || b1 < 0) {

@@ -54,7 +54,7 @@ class DockerTunnelTest {
     @Test
     void carriesItsPortForwardsOnItsOwnWebsocketsToTheClientsApiServer() {
         try (DockerTunnel tunnel = openUnchecked()) {
-            assertThat(tunnel.transport()).isEqualTo("own websocket to " + cluster.client().getMasterUrl());
+            assertThat(tunnel.transport()).startsWith("own websocket to " + cluster.client().getMasterUrl());
         }
     }
 
