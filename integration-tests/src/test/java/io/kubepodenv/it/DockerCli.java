@@ -52,6 +52,19 @@ final class DockerCli {
         return run(new ProcessBuilder(command), timeout, args);
     }
 
+    /** Runs {@code docker args...} with {@code input} as its standard input; fails unless it exits 0 in time. */
+    Result okWithInput(Path input, Duration timeout, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(executable().toString());
+        command.addAll(List.of(args));
+        Result r = run(new ProcessBuilder(command).redirectInput(input.toFile()), timeout, args);
+        if (r.exitCode() != 0) {
+            throw new AssertionError("docker " + String.join(" ", args) + " exited " + r.exitCode() + ": "
+                + r.stderr().strip() + " " + r.stdout().strip());
+        }
+        return r;
+    }
+
     /** Runs {@code docker-compose args...} in {@code projectDir}; fails the test unless it exits 0 in time. */
     Result compose(Path projectDir, Duration timeout, String... args) {
         Path compose = null;
@@ -85,9 +98,15 @@ final class DockerCli {
             Path out = Files.createTempFile("kpe-it-docker", ".out");
             Path err = Files.createTempFile("kpe-it-docker", ".err");
             try {
-                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+                boolean givenInput = pb.redirectInput().type() == ProcessBuilder.Redirect.Type.READ;
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+                if (!givenInput) {
+                    pb.redirectInput(ProcessBuilder.Redirect.PIPE);
+                }
                 Process p = pb.start();
-                p.getOutputStream().close();
+                if (!givenInput) {
+                    p.getOutputStream().close();
+                }
                 if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     p.destroyForcibly();
                     p.waitFor(10, TimeUnit.SECONDS);

@@ -144,6 +144,18 @@ class TunnelThroughApiServerIT {
     }
 
     @Test
+    void anAttachedContainerSeesTheEndOfItsInputAndItsOutputStillComesBack(@TempDir Path dir) throws Exception {
+        Path input = dir.resolve("input.bin");
+        String sha = writeRandom(input, 3);
+        try (DockerTunnel tunnel = openTunnel()) {
+            // docker run -i half-closes its connection when its input ends; the container's sha256sum needs that end
+            String out = new DockerCli(tunnel.dockerHost()).okWithInput(input, Duration.ofSeconds(90), "run", "-i",
+                "--rm", "--network", "none", cluster.testImage(), "sha256sum").output();
+            assertThat(out.split("\\s+")[0]).isEqualTo(sha);
+        }
+    }
+
+    @Test
     void aPortTheKubeletCannotForwardAnswersWithTheKubeletsErrorAndTheSessionGoesOn() {
         try (DockerTunnel tunnel = DockerTunnel.openWithoutPing(admin, namespace.name(),
             new SingleReplicaPodLocator(ready.environment().dockerHost()),
