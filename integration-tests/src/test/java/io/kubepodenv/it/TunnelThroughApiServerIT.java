@@ -156,7 +156,7 @@ class TunnelThroughApiServerIT {
     }
 
     @Test
-    void aPortTheKubeletCannotForwardAnswersWithTheKubeletsErrorAndTheSessionGoesOn() {
+    void aPortTheKubeletCannotForwardAnswersWithTheKubeletsErrorAndTheNextConnectionOpensANewSession() {
         try (DockerTunnel tunnel = DockerTunnel.openWithoutPing(admin, namespace.name(),
             new SingleReplicaPodLocator(ready.environment().dockerHost()),
             TunnelOptions.defaults().withRemotePort(2399))) {
@@ -168,7 +168,8 @@ class TunnelThroughApiServerIT {
                         + ready.pod() + " port 2399")
                     .hasMessageContaining("2399");
             }
-            assertThat(tunnel.websocketsOpened()).as("both connections on one session").isEqualTo(1);
+            // a session that led to an error is not trusted again: its pod may have been replaced under its name
+            assertThat(tunnel.websocketsOpened()).as("a session for each connection").isEqualTo(2);
         }
     }
 

@@ -72,6 +72,11 @@ final class DirectStream implements PortForwardStream {
         this.upload = channelled ? ByteBuffer.wrap(frame, HEADROOM + 1, maxPayload).slice() : null;
     }
 
+    /** Nothing to do: this port-forward serves one connection only. */
+    @Override
+    public void failedBeforeAnswer() {
+    }
+
     /** The {@code v4.channel.k8s.io} protocol has no way to say that the client has finished sending. */
     @Override
     public boolean finishSending() {

@@ -252,6 +252,7 @@ final class PortForwardConnection {
             failure = new TunnelException(remoteFailure);
         }
         if (failure != null && !answered && !closed.get()) {
+            s.failedBeforeAnswer();
             failBeforeData(failure);
         } else {
             shutdown(failure == null ? null : failure.getMessage());

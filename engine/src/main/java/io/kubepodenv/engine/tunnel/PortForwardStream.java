@@ -61,6 +61,13 @@ interface PortForwardStream {
      */
     String checkStall(long nowNanos, long stallNanos);
 
+    /**
+     * Tells the port-forward that it failed before the pod answered anything. A session shared with other connections
+     * then takes no new ones: it was opened to the pod of that moment, and the pod may have been replaced under the
+     * same name (a StatefulSet's pods keep their names), so the next connection opens a session of its own.
+     */
+    void failedBeforeAnswer();
+
     /** Ends the port-forward at once; idempotent. */
     void close();
 }

@@ -484,6 +484,11 @@ final class SpdySession {
         }
 
         @Override
+        public void failedBeforeAnswer() {
+            retire();
+        }
+
+        @Override
         public boolean announcementRead() {
             return true; // SPDY streams carry no port announcement
         }

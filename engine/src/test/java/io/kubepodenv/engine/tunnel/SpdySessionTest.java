@@ -163,6 +163,22 @@ class SpdySessionTest {
     }
 
     @Test
+    void aStreamThatFailedBeforeAnyAnswerLeavesTheSessionToItsOtherStreamsAndTheSessionClosesAfterThem()
+            throws Exception {
+        SpdySession.Stream other = session.open();
+        kubelet.skipOpening();
+        SpdySession.Stream failed = session.open();
+        kubelet.skipOpening();
+        failed.failedBeforeAnswer();
+        assertThat(session.acceptsStreams()).as("a session that may lead to a replaced pod").isFalse();
+        failed.close();
+        kubelet.send(data(3, 0, "the other goes on"), data(3, 1, ""));
+        assertThat(receiveAll(other).data()).isEqualTo("the other goes on");
+        other.close();
+        awaitTrue(session::isClosed);
+    }
+
+    @Test
     void afterAGoAwayOpenStreamsFinishButNoNewOneIsOpened() throws Exception {
         SpdySession.Stream stream = session.open();
         kubelet.skipOpening();
