@@ -344,8 +344,8 @@ final class SpdySession {
     }
 
     private void endOfData() {
-        if (dataFin && dataFor != null && dataChannel == 0) {
-            dataFor.remoteFinished(null);
+        if (dataFin && dataFor != null) {
+            dataFor.remoteFinished(dataChannel, null);
         }
         dataFor = null;
     }
@@ -360,8 +360,9 @@ final class SpdySession {
                     int id = b.getInt() & 0x7FFFFFFF;
                     int status = b.getInt();
                     Stream stream = streams.get(id);
-                    if (stream != null && stream.dataId == id) {
-                        stream.remoteFinished(status == STATUS_CANCEL ? "" : "status " + status);
+                    if (stream != null) {
+                        stream.remoteFinished(stream.dataId == id ? 0 : 1,
+                                status == STATUS_CANCEL ? "" : "status " + status);
                     }
                 }
             }
@@ -409,6 +410,9 @@ final class SpdySession {
         private int inboxBytes;
         /** When the reader started waiting for room in the inbox, or 0. */
         private volatile long waitingSinceNanos;
+        /** Whether the kubelet has ended its side of the data stream and of the error stream. */
+        private boolean dataDone;
+        private boolean errorDone;
         private boolean remoteDone;
         private String broken;
         private volatile boolean finSent;
@@ -550,19 +554,30 @@ final class SpdySession {
             }
         }
 
-        /** From the reader: the kubelet finished the data stream (null) or reset it (why, "" for a plain cancel). */
-        private void remoteFinished(String resetStatus) {
+        /**
+         * From the reader: the kubelet finished (null) or reset one of the pair's streams, channel 0 data or 1 error.
+         * The port-forward ends when both have: the kubelet closes the data stream before it writes an error, so the
+         * error text may come after the data stream's end.
+         */
+        private void remoteFinished(int channel, String resetStatus) {
+            boolean both;
             lock.lock();
             try {
-                remoteDone = true;
-                if (resetStatus != null && !resetStatus.isEmpty() && broken == null) {
-                    broken = "the kubelet reset the port-forward to " + target + " (SPDY " + resetStatus + ")";
+                if (channel == 0) {
+                    dataDone = true;
+                    if (resetStatus != null && !resetStatus.isEmpty() && broken == null) {
+                        broken = "the kubelet reset the port-forward to " + target + " (SPDY " + resetStatus + ")";
+                    }
+                } else {
+                    errorDone = true;
                 }
+                remoteDone = dataDone && errorDone;
+                both = remoteDone;
                 changed.signalAll();
             } finally {
                 lock.unlock();
             }
-            if (finSent) {
+            if (both && finSent) {
                 forget(this);
             }
         }

@@ -123,10 +123,20 @@ class SpdySessionTest {
         byte[] hello = data(3, 0, "hel");
         kubelet.send(concat(control(SYN_REPLY, 0, 1, new byte[] {0x78, 0x01}), java.util.Arrays.copyOf(hello, 5)));
         kubelet.send(java.util.Arrays.copyOfRange(hello, 5, hello.length),
-                data(3, 0, "lo"), data(1, 0, "a kubelet error"), data(3, 1, ""));
+                data(3, 0, "lo"), data(1, 0, "a kubelet error"), data(3, 1, ""), data(1, 1, ""));
         Received got = receiveAll(stream);
         assertThat(got.data()).isEqualTo("hello");
         assertThat(got.errors()).isEqualTo("a kubelet error");
+    }
+
+    @Test
+    void theKubeletsErrorWrittenAfterItEndedTheDataStreamStillReachesTheConnection() throws Exception {
+        SpdySession.Stream stream = session.open();
+        kubelet.skipOpening();
+        // what the kubelet does when it cannot reach the pod's port: data stream closed first, then the error
+        kubelet.send(data(3, 1, ""));
+        kubelet.send(data(1, 0, "error forwarding port 2375"), rst(1, 5));
+        assertThat(receiveAll(stream).errors()).isEqualTo("error forwarding port 2375");
     }
 
     @Test
@@ -172,7 +182,7 @@ class SpdySessionTest {
         failed.failedBeforeAnswer();
         assertThat(session.acceptsStreams()).as("a session that may lead to a replaced pod").isFalse();
         failed.close();
-        kubelet.send(data(3, 0, "the other goes on"), data(3, 1, ""));
+        kubelet.send(data(3, 0, "the other goes on"), data(3, 1, ""), data(1, 1, ""));
         assertThat(receiveAll(other).data()).isEqualTo("the other goes on");
         other.close();
         awaitTrue(session::isClosed);
@@ -182,7 +192,7 @@ class SpdySessionTest {
     void afterAGoAwayOpenStreamsFinishButNoNewOneIsOpened() throws Exception {
         SpdySession.Stream stream = session.open();
         kubelet.skipOpening();
-        kubelet.send(control(GOAWAY, 0, 3, new byte[4]), data(3, 0, "still here"), data(3, 1, ""));
+        kubelet.send(control(GOAWAY, 0, 3, new byte[4]), data(3, 0, "still here"), data(3, 1, ""), data(1, 1, ""));
         assertThat(receiveAll(stream).data()).isEqualTo("still here");
         assertThat(session.acceptsStreams()).isFalse();
         assertThatThrownBy(session::open).isInstanceOf(TunnelException.class)
@@ -207,7 +217,7 @@ class SpdySessionTest {
         Frame fin = kubelet.next();
         assertThat(fin.streamId()).isEqualTo(3);
         assertThat(fin.flags()).isEqualTo(1);
-        kubelet.send(data(3, 1, ""));
+        kubelet.send(data(3, 1, ""), data(1, 1, ""));
         receiveAll(stream);
         awaitTrue(() -> session.openStreams() == 0);
     }
