@@ -22,6 +22,8 @@ final class PortForwards {
     private final SparePortForward spares;
     private final TunnelOptions options;
     private final String namespace;
+    private final String threadPrefix;
+    private final java.util.concurrent.atomic.AtomicInteger sessions = new java.util.concurrent.atomic.AtomicInteger();
     private final ReentrantLock sessionLock = new ReentrantLock();
     private volatile SpdySession session;
     private volatile boolean channelsOnly;
@@ -31,6 +33,7 @@ final class PortForwards {
         this.transport = transport;
         this.namespace = namespace;
         this.options = options;
+        this.threadPrefix = threadPrefix;
         this.spares = options.warm() ? new SparePortForward(transport, namespace, options, threadPrefix + "-spare")
                 : null;
     }
@@ -77,7 +80,8 @@ final class PortForwards {
                 }
                 return socket;
             }
-            SpdySession fresh = SpdySession.start(socket, pod, options.remotePort(), target, options);
+            SpdySession fresh = SpdySession.start(socket, pod, options.remotePort(), target, options,
+                    threadPrefix + "-session" + sessions.incrementAndGet());
             session = fresh;
             if (current != null) {
                 current.retire();

@@ -88,23 +88,28 @@ final class SpdySession {
     private int dataChannel;
     private boolean dataFin;
 
-    private SpdySession(DirectStream socket, String pod, int port, String target, TunnelOptions options) {
+    private SpdySession(DirectStream socket, String pod, int port, String target, TunnelOptions options,
+            String threadName) {
         this.socket = socket;
         this.pod = pod;
         this.port = port;
         this.target = target;
         this.maxPayload = Math.min(options.maxFramePayload(), LARGEST_DATA);
         this.stallNanos = Math.min(options.sendStallTimeout().toNanos(), HOLD_UP_LIMIT.toNanos());
-        this.reader = new Thread(this::read, "kpe-spdy-" + pod);
+        this.reader = new Thread(this::read, threadName);
         reader.setDaemon(true);
     }
 
-    /** Starts a session on {@code socket}, a websocket whose upgrade chose {@value #SUBPROTOCOL}. */
-    static SpdySession start(DirectStream socket, String pod, int port, String target, TunnelOptions options) {
+    /**
+     * Starts a session on {@code socket}, a websocket whose upgrade chose {@value #SUBPROTOCOL}; its reader thread is
+     * named {@code threadName}.
+     */
+    static SpdySession start(DirectStream socket, String pod, int port, String target, TunnelOptions options,
+            String threadName) {
         if (socket.channelled()) {
             throw new IllegalArgumentException("a SPDY session needs a websocket that tunnels SPDY");
         }
-        SpdySession session = new SpdySession(socket, pod, port, target, options);
+        SpdySession session = new SpdySession(socket, pod, port, target, options, threadName);
         session.reader.start();
         return session;
     }

@@ -11,17 +11,20 @@ import java.util.Objects;
  * @param bindAddress       local address to listen on; loopback by default, never the wildcard unless asked for
  * @param port              local port, 0 for one the operating system chooses
  * @param remotePort        the pod's Docker port
- * @param connectTimeout    bound on opening one port-forward websocket (handshake included)
+ * @param connectTimeout    bound on opening one port-forward websocket or session (handshake included)
  * @param pingTimeout       bound on the {@code GET /_ping} check that {@link DockerTunnel#open} makes, retries included
  * @param clientEofGrace    after the local client stops sending (half-close), how long the server may stay silent
  *                          before the connection is closed: the port-forward protocol cannot carry a half-close
  * @param sendStallTimeout  how long an upload may wait for the websocket to accept the next frame before the
- *                          connection is failed
- * @param maxFramePayload   bytes of data per websocket frame (plus one channel byte); see {@link #DEFAULT_FRAME_PAYLOAD}
- * @param warm              whether to keep the tunnel ready for its next connections: one port-forward opened ahead
- *                          of time, and, for tunnels opened by {@link EnvironmentTunnels}, a watch
- *                          on the pod instead of a lookup per connection; on by default, off for a tunnel that
- *                          serves one check and closes
+ *                          connection is failed; on a SPDY session, also how long a client that reads nothing may
+ *                          hold up the session's other connections (20 s at most) before its connection is reset
+ * @param maxFramePayload   bytes of data per websocket frame (plus one channel byte, or a SPDY frame header of 8);
+ *                          see {@link #DEFAULT_FRAME_PAYLOAD}
+ * @param warm              whether to keep the tunnel ready for its next connections: its SPDY session kept open
+ *                          for a minute after its last connection (where the API server offers none, one
+ *                          port-forward opened ahead of time), and, for tunnels opened by
+ *                          {@link EnvironmentTunnels}, a watch on the pod instead of a lookup per connection; on by
+ *                          default, off for a tunnel that serves one check and closes
  * @param keepAliveInterval how long a port-forward may receive nothing before the tunnel sends a websocket ping on it
  *                          (when no upload is under way), so that load balancers and proxies in front of the API
  *                          server, which drop connections idle for minutes, see traffic; also the longest a spare

@@ -66,7 +66,7 @@ class SpdySessionTest {
         DirectStream socket = new DirectPortForward(KubernetesClientAccess.endpoint(client), "ns", options)
                 .openSessionOrStream("p-0", 2375, TARGET);
         assertThat(socket.channelled()).as("the server chose SPDY").isFalse();
-        session = SpdySession.start(socket, "p-0", 2375, TARGET, options);
+        session = SpdySession.start(socket, "p-0", 2375, TARGET, options, "kpe-tunnel-test-session1");
         kubelet = new Kubelet(accepted.get(5, TimeUnit.SECONDS));
     }
 
