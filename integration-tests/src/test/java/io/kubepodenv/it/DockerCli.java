@@ -37,30 +37,30 @@ final class DockerCli {
 
     /** Runs {@code docker args...}; fails the test unless it exits 0 within {@code timeout}. */
     Result ok(Duration timeout, String... args) {
-        Result r = run(timeout, args);
-        if (r.exitCode() != 0) {
-            throw new AssertionError("docker " + String.join(" ", args) + " (DOCKER_HOST=" + dockerHost
-                + ") exited " + r.exitCode() + ": " + r.stderr().strip() + " " + r.stdout().strip());
-        }
-        return r;
+        return succeeded(run(timeout, args), args);
     }
 
     Result run(Duration timeout, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(executable().toString());
-        command.addAll(List.of(args));
-        return run(new ProcessBuilder(command), timeout, args);
+        return run(new ProcessBuilder(dockerCommand(args)), timeout, args);
     }
 
     /** Runs {@code docker args...} with {@code input} as its standard input; fails unless it exits 0 in time. */
     Result okWithInput(Path input, Duration timeout, String... args) {
+        return succeeded(run(new ProcessBuilder(dockerCommand(args)).redirectInput(input.toFile()), timeout, args),
+            args);
+    }
+
+    private List<String> dockerCommand(String... args) {
         List<String> command = new ArrayList<>();
         command.add(executable().toString());
         command.addAll(List.of(args));
-        Result r = run(new ProcessBuilder(command).redirectInput(input.toFile()), timeout, args);
+        return command;
+    }
+
+    private Result succeeded(Result r, String... args) {
         if (r.exitCode() != 0) {
-            throw new AssertionError("docker " + String.join(" ", args) + " exited " + r.exitCode() + ": "
-                + r.stderr().strip() + " " + r.stdout().strip());
+            throw new AssertionError("docker " + String.join(" ", args) + " (DOCKER_HOST=" + dockerHost
+                + ") exited " + r.exitCode() + ": " + r.stderr().strip() + " " + r.stdout().strip());
         }
         return r;
     }
