@@ -242,7 +242,7 @@ final class SpdySession {
     void close() {
         if (closed.compareAndSet(false, true)) {
             socket.close();
-            fail(null);
+            endStreams();
         }
     }
 
@@ -268,16 +268,13 @@ final class SpdySession {
         }
         if (!closed.get()) {
             LOG.debug("{}", why);
+            failure = why; // the cause, for the streams; a session closed on purpose has none
         }
-        fail(why);
         close();
     }
 
-    /** Ends every stream: with {@code why} as their failure, or quietly when the session was closed on purpose. */
-    private void fail(String why) {
-        if (failure == null && why != null && !closed.get()) {
-            failure = why;
-        }
+    /** Ends every stream, with the session's failure if it broke; called once the session is closed. */
+    private void endStreams() {
         String reason = failure;
         for (Stream s : streams.values()) {
             s.sessionEnded(reason);
