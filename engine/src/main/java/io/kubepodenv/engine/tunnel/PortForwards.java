@@ -137,7 +137,7 @@ final class PortForwards {
         SpdySession s = session;
         if (s != null) {
             s.close();
-            ended = s.awaitReader(deadlineNanos);
+            ended = s.awaitThreads(deadlineNanos);
         }
         if (spares != null) {
             ended &= spares.close(deadlineNanos);

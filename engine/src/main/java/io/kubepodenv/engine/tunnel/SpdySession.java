@@ -70,6 +70,14 @@ final class SpdySession {
     private final Deflater compressor = new Deflater();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread reader;
+    /**
+     * Sends the session's control frames (stream resets, ping answers), so that no caller ever waits on the socket
+     * for them: a connection closed by the tunnel's housekeeping thread, or the reader answering a ping, while an
+     * upload holds the socket or the API server reads nothing. A stuck send is failed by the stall check.
+     */
+    private final Thread controlSender;
+    private final java.util.concurrent.LinkedBlockingQueue<byte[]> controls =
+            new java.util.concurrent.LinkedBlockingQueue<>();
     private int nextStreamId = 1;
     private int nextRequestId;
     private volatile boolean goneAway;
@@ -98,6 +106,8 @@ final class SpdySession {
         this.stallNanos = Math.min(options.sendStallTimeout().toNanos(), HOLD_UP_LIMIT.toNanos());
         this.reader = new Thread(this::read, threadName);
         reader.setDaemon(true);
+        this.controlSender = new Thread(this::sendControls, threadName + "-control");
+        controlSender.setDaemon(true);
     }
 
     /**
@@ -111,6 +121,7 @@ final class SpdySession {
         }
         SpdySession session = new SpdySession(socket, pod, port, target, options, threadName);
         session.reader.start();
+        session.controlSender.start();
         return session;
     }
 
@@ -197,15 +208,26 @@ final class SpdySession {
         return frame.array();
     }
 
-    /** Sends a control frame of 8 payload bytes; failures are left to the reader to notice. */
+    /** Queues a control frame of 8 payload bytes for the control sender. */
     private void sendControl(int type, int first, int second) {
         byte[] message = new byte[ROOM + 8];
         ByteBuffer.wrap(message, DirectStream.HEADROOM, FRAME_HEADER + 8)
                 .putShort((short) 0x8003).putShort((short) type).putInt(8).putInt(first).putInt(second);
+        controls.add(message);
+    }
+
+    private void sendControls() {
         try {
-            socket.sendMessage(message, DirectStream.HEADROOM, FRAME_HEADER + 8);
+            while (!closed.get()) {
+                byte[] message = controls.poll(1, TimeUnit.SECONDS);
+                if (message != null && !closed.get()) {
+                    socket.sendMessage(message, DirectStream.HEADROOM, message.length - DirectStream.HEADROOM);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (TunnelException e) {
-            LOG.debug("{}: control frame {} not sent: {}", target, type, e.getMessage());
+            LOG.debug("{}: control frames no longer sent: {}", target, e.getMessage());
         }
     }
 
@@ -242,6 +264,7 @@ final class SpdySession {
     void close() {
         if (closed.compareAndSet(false, true)) {
             socket.close();
+            controlSender.interrupt();
             endStreams();
         }
     }
@@ -250,10 +273,12 @@ final class SpdySession {
         return closed.get();
     }
 
-    /** Waits (bounded) for the reader thread to end. */
-    boolean awaitReader(long deadlineNanos) throws InterruptedException {
+    /** Waits (bounded) for the session's threads to end. */
+    boolean awaitThreads(long deadlineNanos) throws InterruptedException {
+        controlSender.interrupt();
         TimeUnit.NANOSECONDS.timedJoin(reader, Math.max(1, deadlineNanos - System.nanoTime()));
-        return !reader.isAlive();
+        TimeUnit.NANOSECONDS.timedJoin(controlSender, Math.max(1, deadlineNanos - System.nanoTime()));
+        return !reader.isAlive() && !controlSender.isAlive();
     }
 
     private void read() {
@@ -387,11 +412,7 @@ final class SpdySession {
         byte[] message = new byte[ROOM + 4];
         ByteBuffer.wrap(message, DirectStream.HEADROOM, FRAME_HEADER + 4)
                 .putShort((short) 0x8003).putShort((short) PING).putInt(4).putInt(id);
-        try {
-            socket.sendMessage(message, DirectStream.HEADROOM, FRAME_HEADER + 4);
-        } catch (TunnelException e) {
-            LOG.debug("{}: ping answer not sent: {}", target, e.getMessage());
-        }
+        controls.add(message);
     }
 
     @Override

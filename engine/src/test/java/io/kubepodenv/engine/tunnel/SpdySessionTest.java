@@ -189,6 +189,45 @@ class SpdySessionTest {
     }
 
     @Test
+    void closingAStreamNeverWaitsForTheSocketWhileAnUploadOnAnotherHoldsIt() throws Exception {
+        SpdySession.Stream uploading = session.open();
+        SpdySession.Stream other = session.open();
+        kubelet.skipOpening();
+        kubelet.skipOpening();
+        // the kubelet reads nothing more: the upload fills the socket's buffers and blocks holding the socket
+        Thread upload = new Thread(() -> {
+            try {
+                while (true) {
+                    ByteBuffer up = uploading.uploadBuffer();
+                    up.position(up.limit()).flip();
+                    uploading.send(up);
+                }
+            } catch (TunnelException e) {
+                // the session was closed at the end of the test
+            }
+        }, "blocked-upload");
+        upload.setDaemon(true);
+        upload.start();
+        awaitTrue(() -> upload.getState() == Thread.State.RUNNABLE && stackHasWrite(upload));
+        Thread.sleep(300);
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(other::close);
+        closing.get(2, TimeUnit.SECONDS); // the housekeeping thread closes connections this way: it must not block
+        assertThat(session.openStreams()).isEqualTo(1);
+        session.close();
+        upload.join(5000);
+        assertThat(upload.isAlive()).isFalse();
+    }
+
+    private static boolean stackHasWrite(Thread t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getMethodName().contains("write")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
     void afterAGoAwayOpenStreamsFinishButNoNewOneIsOpened() throws Exception {
         SpdySession.Stream stream = session.open();
         kubelet.skipOpening();
