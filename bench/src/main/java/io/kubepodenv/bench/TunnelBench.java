@@ -60,8 +60,8 @@ public final class TunnelBench {
                 System.out.println("of a kpe tunnel's new connection: the tunnel watches its pod and makes no request while"
                     + " it is Ready; without the watch, the pod lookup (StatefulSetPodLocator.readyPod:"
                     + " a GET of <set>-0 when it is Ready, else a GET and a LIST) takes median " + Bench.f(Bench.median(l)) + " ms, p90 "
-                    + Bench.f(Bench.percentile(l, 90)) + " ms; the rest is the websocket upgrade through the API server"
-                    + " and the kubelet (kwok), and the target's TCP connection");
+                    + Bench.f(Bench.percentile(l, 90)) + " ms; the rest is the stream pair's opening on the tunnel's SPDY"
+                    + " session, through the API server and the kubelet (kwok), and the target's TCP connection");
             } finally {
                 Bench.deleteNamespace(client, env.namespace(), 120);
             }

@@ -79,8 +79,7 @@ final class DirectStream implements PortForwardStream {
 
     /** The {@code v4.channel.k8s.io} protocol has no way to say that the client has finished sending. */
     @Override
-    public boolean finishSending() {
-        return false;
+    public void finishSending() {
     }
 
     /** Whether this websocket carries {@code v4.channel.k8s.io} (one port-forward) rather than a SPDY session. */

@@ -37,10 +37,10 @@ interface PortForwardStream {
     void send(ByteBuffer data);
 
     /**
-     * Tells the pod that nothing more will be sent, where the protocol can say so (SPDY can, {@code v4.channel.k8s.io}
-     * cannot); returns whether it did.
+     * Tells the pod that nothing more will be sent, where the protocol can say so (SPDY can; {@code v4.channel.k8s.io}
+     * cannot, and then this does nothing).
      */
-    boolean finishSending();
+    void finishSending();
 
     /**
      * Passes everything the pod sends to {@code receiver}, on the calling thread, until the port-forward ends.

@@ -144,9 +144,4 @@ final class PortForwards {
         }
         return ended;
     }
-
-    /** The pod of the spare waiting now, or null (for tests). */
-    String spareWaitingFor() {
-        return spares == null ? null : spares.waitingFor();
-    }
 }

@@ -462,7 +462,7 @@ final class SpdySession {
         }
 
         @Override
-        public boolean finishSending() {
+        public void finishSending() {
             byte[] message = new byte[ROOM];
             writeDataHeader(message, dataId, FLAG_FIN, 0);
             socket.sendMessage(message, DirectStream.HEADROOM, FRAME_HEADER);
@@ -472,7 +472,6 @@ final class SpdySession {
             } finally {
                 lock.unlock();
             }
-            return true;
         }
 
         private static void writeDataHeader(byte[] buffer, int streamId, int flags, int length) {

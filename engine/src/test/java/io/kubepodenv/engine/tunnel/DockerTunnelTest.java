@@ -54,7 +54,21 @@ class DockerTunnelTest {
     @Test
     void carriesItsPortForwardsOnItsOwnWebsocketsToTheClientsApiServer() {
         try (DockerTunnel tunnel = openUnchecked()) {
-            assertThat(tunnel.transport()).startsWith("own websocket to " + cluster.client().getMasterUrl());
+            assertThat(tunnel.transport())
+                    .isEqualTo("own websocket to " + cluster.client().getMasterUrl() + ", unknown yet");
+        }
+    }
+
+    @Test
+    void anApiServerThatOffersNoSpdyGetsOneWebsocketPerConnection() throws IOException {
+        try (DockerTunnel tunnel = openUnchecked()) {
+            PortForwardLoadClient.upload(tunnel.address(), 1 << 20, 1);
+            PortForwardLoadClient.upload(tunnel.address(), 1 << 20, 2);
+            assertThat(tunnel.transport()).as("the mock API server speaks only v4.channel.k8s.io")
+                    .isEqualTo("own websocket to " + cluster.client().getMasterUrl()
+                            + ", one websocket per connection");
+            assertThat(cluster.portForward().podsRequested()).as("an upgrade for each connection, the spare's too")
+                    .hasSizeGreaterThanOrEqualTo(2);
         }
     }
 
